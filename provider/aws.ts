@@ -1,0 +1,226 @@
+/**
+ * AWS clients and error mapping: one Timestream and one KMS client per
+ * region/endpoint/profile, DescribeKey answers cached per key, and every AWS
+ * failure turned into one {@link DatabaseKmsKeyError} a user can act on.
+ */
+import {
+    Database,
+    DescribeDatabaseCommand,
+    TimestreamWriteClient,
+    UpdateDatabaseCommand,
+} from "@aws-sdk/client-timestream-write";
+import { DescribeKeyCommand, KeyMetadata, KMSClient } from "@aws-sdk/client-kms";
+import { KeyRef } from "./keys";
+
+/** Where the database lives and how to reach it. Holds no credential. */
+export interface AwsTarget {
+    readonly region: string;
+    /** Timestream endpoint URL given as the `endpoint` input. */
+    readonly endpoint?: string;
+    /** Shared-config profile from `aws:profile` stack config. */
+    readonly profile?: string;
+}
+
+/** What a failing operation was doing, for the error message. */
+export interface OperationContext {
+    readonly operation: string;
+    readonly databaseName: string;
+    readonly region: string;
+    readonly kmsKeyId?: string;
+}
+
+/** What went wrong, in words a program can branch on. */
+export type DatabaseKmsKeyErrorCode =
+    | "AccessDenied"
+    | "NoCredentials"
+    | "NoRegion"
+    | "DatabaseNotFound"
+    | "KeyNotFound"
+    | "KeyUnusable"
+    | "KeyConflict"
+    | "GrantLimit"
+    | "Rejected"
+    | "Unavailable"
+    | "Unreachable"
+    | "Failed";
+
+/**
+ * The one error this package throws: it names the operation, database, region
+ * and key, says what to do next, and keeps the AWS error as `cause`.
+ *
+ * @example
+ * try { await provider.create(inputs); }
+ * catch (e) { if (e instanceof DatabaseKmsKeyError && e.code === "DatabaseNotFound") { … } }
+ */
+export class DatabaseKmsKeyError extends Error {
+    readonly name = "DatabaseKmsKeyError";
+    constructor(
+        readonly code: DatabaseKmsKeyErrorCode,
+        context: OperationContext,
+        problem: string,
+        options?: { cause?: unknown },
+    ) {
+        const key = context.kmsKeyId === undefined ? "" : ` with KMS key "${context.kmsKeyId}"`;
+        super(`${context.operation} of database "${context.databaseName}" in ${context.region}${key} failed: ${problem}`, options);
+    }
+}
+
+/** IAM actions a caller needs; printed by every AccessDenied error and listed in the README. */
+export const REQUIRED_IAM_ACTIONS = [
+    "timestream:DescribeEndpoints",
+    "timestream:DescribeDatabase",
+    "timestream:UpdateDatabase",
+    "kms:DescribeKey",
+    "kms:CreateGrant",
+    "kms:RetireGrant",
+    "kms:Decrypt",
+    "kms:GenerateDataKey*",
+] as const;
+
+// Bounded so an unreachable endpoint fails in seconds instead of hanging `pulumi up`.
+const REQUEST_HANDLER = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+
+interface AwsErrorShape {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number; attempts?: number };
+}
+
+/**
+ * Maps any AWS SDK or network failure to a {@link DatabaseKmsKeyError}.
+ * Throttling and 5xx have already been retried by the SDK when they get here.
+ */
+export function toDatabaseKmsKeyError(error: unknown, context: OperationContext): DatabaseKmsKeyError {
+    if (error instanceof DatabaseKmsKeyError) return error;
+    const e = (error ?? {}) as AwsErrorShape;
+    const name = e.name ?? "Error";
+    const said = `${name}: ${e.message ?? String(error)}`;
+    const status = e.$metadata?.httpStatusCode;
+    const fail = (code: DatabaseKmsKeyErrorCode, problem: string) => new DatabaseKmsKeyError(code, context, problem, { cause: error });
+    if (/AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|InvalidClientTokenId/.test(name)) {
+        return fail(
+            "AccessDenied",
+            `AWS denied the request (${said}). Give the caller ${REQUIRED_IAM_ACTIONS.slice(0, 4).join(", ")}, ` +
+                `and let it use the key for Timestream (${REQUIRED_IAM_ACTIONS.slice(4).join(", ")} in the key policy or IAM); ` +
+                "see the README's IAM policy",
+        );
+    }
+    if (name === "CredentialsProviderError") {
+        return fail("NoCredentials", `no AWS credentials were found (${said}). Set AWS_PROFILE or aws:profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
+    }
+    if (name === "ServiceQuotaExceededException") {
+        return fail("GrantLimit", `${said}. This is the KMS grant limit of the key: retire unused grants on the key or use another key, then retry`);
+    }
+    if (name === "NotFoundException") {
+        return fail("KeyNotFound", `KMS has no such key or alias in ${context.region} (${said}). Check the key identifier and region`);
+    }
+    if (name === "ResourceNotFoundException") {
+        return fail("DatabaseNotFound", `the database does not exist (${said}). Create it first or fix databaseName and region`);
+    }
+    if (/Validation|InvalidArn|KMSInvalidState|Disabled/.test(name)) {
+        return fail("Rejected", `AWS rejected the request (${said}). Check the key identifier, its state and its region`);
+    }
+    if (name === "ThrottlingException" || (status !== undefined && status >= 500)) {
+        const attempts = e.$metadata?.attempts ?? 1;
+        return fail("Unavailable", `AWS kept failing after ${attempts} attempt(s) (${said}${status ? `, HTTP ${status}` : ""}). Try again later`);
+    }
+    if (/ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|ETIMEDOUT|EPIPE|socket hang up/.test(`${e.code} ${name} ${e.message}`) || name === "TimeoutError") {
+        return fail("Unreachable", `the AWS endpoint could not be reached (${said}). Check the endpoint, AWS_ENDPOINT_URL* and the network`);
+    }
+    return fail("Failed", said);
+}
+
+/**
+ * Everything one provider process knows about AWS: its clients and what KMS
+ * said about keys. Kept on an object, not in module variables, so each
+ * provider instance owns its own.
+ */
+export class AwsSession {
+    private readonly timestreamClients = new Map<string, TimestreamWriteClient>();
+    private readonly kmsClients = new Map<string, KMSClient>();
+    private readonly keys = new Map<string, Promise<KeyMetadata>>();
+    private readonly defaultRegions = new Map<string, Promise<string | undefined>>();
+
+    /** One Timestream client per target, so endpoint discovery runs once per region. */
+    timestream(target: AwsTarget): TimestreamWriteClient {
+        // The SDK turns endpoint discovery off only for an endpoint passed here, not for one read from the environment.
+        const endpoint = target.endpoint ?? configuredEndpoint("AWS_ENDPOINT_URL_TIMESTREAM_WRITE");
+        return cached(this.timestreamClients, JSON.stringify([target.region, endpoint, target.profile]), () =>
+            new TimestreamWriteClient({ region: target.region, profile: target.profile, endpoint, requestHandler: REQUEST_HANDLER }),
+        );
+    }
+
+    /** One KMS client per region and profile; the SDK itself honours AWS_ENDPOINT_URL_KMS. */
+    kms(target: AwsTarget): KMSClient {
+        return cached(this.kmsClients, JSON.stringify([target.region, target.profile]), () =>
+            new KMSClient({ region: target.region, profile: target.profile, requestHandler: REQUEST_HANDLER }),
+        );
+    }
+
+    /** The region the SDK's own chain gives (AWS_REGION, profile), or undefined. */
+    defaultRegion(profile: string | undefined): Promise<string | undefined> {
+        return cached(this.defaultRegions, JSON.stringify([profile]), () =>
+            new KMSClient({ profile }).config.region().then(
+                (region) => region || undefined,
+                () => undefined,
+            ),
+        );
+    }
+
+    /** DescribeDatabase; undefined when the database does not exist. */
+    async describeDatabase(target: AwsTarget, context: OperationContext): Promise<Database | undefined> {
+        try {
+            const out = await this.timestream(target).send(new DescribeDatabaseCommand({ DatabaseName: context.databaseName }));
+            return out.Database;
+        } catch (error) {
+            if ((error as AwsErrorShape).name === "ResourceNotFoundException") return undefined;
+            throw toDatabaseKmsKeyError(error, context);
+        }
+    }
+
+    /** UpdateDatabase; returns the database as Timestream reports it afterwards. */
+    async updateDatabase(target: AwsTarget, context: OperationContext, kmsKeyId: string): Promise<Database> {
+        try {
+            const out = await this.timestream(target).send(new UpdateDatabaseCommand({ DatabaseName: context.databaseName, KmsKeyId: kmsKeyId }));
+            return out.Database ?? {};
+        } catch (error) {
+            throw toDatabaseKmsKeyError(error, context);
+        }
+    }
+
+    /**
+     * KMS DescribeKey, asked at most once per key (and once per alias) in this
+     * session: every form of one key shares the answer.
+     */
+    describeKey(target: AwsTarget, context: OperationContext, ref: KeyRef): Promise<KeyMetadata> {
+        const clientKey = JSON.stringify([target.region, target.profile]);
+        // Key IDs are unique across accounts; alias names are per account.
+        const id = (resource: string, account?: string) => JSON.stringify([clientKey, resource.startsWith("key/") ? undefined : account, resource]);
+        return cached(this.keys, id(ref.resource, ref.account), () => {
+            const described = this.kms(target)
+                .send(new DescribeKeyCommand({ KeyId: ref.value }))
+                .then((out) => out.KeyMetadata!, (error) => Promise.reject(toDatabaseKmsKeyError(error, context)));
+            described.then(
+                (meta) => meta.KeyId && this.keys.set(id(`key/${meta.KeyId}`), described),
+                () => this.keys.delete(id(ref.resource, ref.account)),
+            );
+            return described;
+        });
+    }
+}
+
+/** An endpoint URL from the SDK's standard environment settings, unless they are switched off. */
+function configuredEndpoint(serviceVariable: string): string | undefined {
+    if (process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true") return undefined;
+    return process.env[serviceVariable] || process.env.AWS_ENDPOINT_URL || undefined;
+}
+
+function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
+    let value = map.get(key);
+    if (value === undefined) {
+        value = make();
+        map.set(key, value);
+    }
+    return value;
+}

@@ -1,0 +1,360 @@
+/**
+ * The lifecycle of a DatabaseKmsKey: check, diff, create (adopt), read
+ * (refresh), update and delete, written against the rules in `keys.ts` and the
+ * AWS calls in `aws.ts`. Imports nothing from `@pulumi/pulumi` at run time, so
+ * the provider host loads only this and the AWS SDK.
+ */
+import type { Database } from "@aws-sdk/client-timestream-write";
+import type { KeyMetadata } from "@aws-sdk/client-kms";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { AwsSession, AwsTarget, DatabaseKmsKeyError, OperationContext } from "./aws";
+import { keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
+
+/** What happens to the database's key when the resource is deleted. */
+export type OnDelete = "retain" | "restore";
+
+/** The resource's inputs once Pulumi has resolved them. */
+export interface DatabaseKmsKeyInputs {
+    databaseName: string;
+    kmsKeyId: string;
+    region?: string;
+    endpoint?: string;
+    onDelete?: OnDelete;
+}
+
+/** The resource's state: its inputs plus what Timestream and KMS report. */
+export interface DatabaseKmsKeyOutputs extends DatabaseKmsKeyInputs {
+    /** The effective region: the input, else `aws:region`, else the SDK's chain. */
+    region: string;
+    onDelete: OnDelete;
+    databaseArn: string;
+    /** The key ARN the database uses now. */
+    kmsKeyArn: string;
+    /** The key ARN the database had when this resource first took it over. */
+    previousKmsKeyArn: string;
+    tableCount: number;
+    creationTime?: string;
+    lastUpdatedTime?: string;
+    /** `"AWS"` or `"CUSTOMER"`: who manages the key the database uses now. */
+    keyManager?: string;
+    /** The KMS key state (Enabled, Disabled, PendingDeletion, …) of the key the database uses now. */
+    keyState?: string;
+}
+
+// Pulumi's placeholder for a value not known until apply (`pulumi.runtime.unknownValue`),
+// copied so that loading this module does not load @pulumi/pulumi.
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const INPUT_KEYS = ["databaseName", "kmsKeyId", "region", "endpoint", "onDelete"] as const;
+const DATABASE_NAME = /^[a-zA-Z0-9_.-]{3,256}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const ON_DELETE: readonly string[] = ["retain", "restore"];
+
+/**
+ * The dynamic provider behind `DatabaseKmsKey`. Each instance keeps its own
+ * AWS clients and DescribeKey answers; the provider host makes one per process.
+ *
+ * @example
+ * const provider = new DatabaseKmsKeyProvider();
+ * const { failures } = await provider.check({}, { databaseName: "metrics", kmsKeyId: "alias/metrics" });
+ */
+export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs> {
+    private readonly aws = new AwsSession();
+    private configRegion?: string;
+    private profile?: string;
+
+    /** Reads `aws:region` and `aws:profile` from stack config. Called once per process, before any other method. */
+    async configure(req: dynamic.ConfigureRequest): Promise<void> {
+        this.configRegion = req.config.get("aws:region") || undefined;
+        this.profile = req.config.get("aws:profile") || undefined;
+    }
+
+    /**
+     * Validates the inputs, each by its own rule, before any AWS call; a value
+     * still unknown during preview passes. When the inputs are valid and name a
+     * new key, asks KMS (read-only) whether that key can protect the database,
+     * so `pulumi preview` shows a disabled, asymmetric or foreign-region key.
+     */
+    async check(olds: Partial<DatabaseKmsKeyInputs>, news: Partial<DatabaseKmsKeyInputs>): Promise<dynamic.CheckResult<DatabaseKmsKeyInputs>> {
+        const failures = inputFailures(news);
+        const inputs = news as DatabaseKmsKeyInputs;
+        if (failures.length > 0 || inputs.kmsKeyId === UNKNOWN || inputs.kmsKeyId === olds.kmsKeyId) return { inputs, failures };
+        const region = await this.regionOf(inputs);
+        if (region === undefined) return { inputs, failures: [{ property: "region", reason: noRegionAdvice() }] };
+        if (region === UNKNOWN) return { inputs, failures };
+        const context = contextOf("check", inputs, region);
+        try {
+            await this.usableKey(this.targetOf(inputs, region), context, inputs.kmsKeyId);
+        } catch (error) {
+            if (!(error instanceof DatabaseKmsKeyError) || (error.code !== "KeyUnusable" && error.code !== "KeyNotFound")) throw error;
+            failures.push({ property: "kmsKeyId", reason: error.message });
+        }
+        return { inputs, failures };
+    }
+
+    /**
+     * Replaces when the database or the effective region changes; updates when
+     * the key names a different key than the one in state (any form of the same
+     * key is no change; an alias is followed), or when `onDelete` or `endpoint`
+     * changes. Makes no Timestream call; an alias costs one cached DescribeKey.
+     */
+    async diff(id: string, olds: DatabaseKmsKeyOutputs, news: DatabaseKmsKeyInputs): Promise<dynamic.DiffResult> {
+        const region = await this.requireRegion(news, "diff");
+        const replaces = [];
+        if (news.databaseName !== olds.databaseName) replaces.push("databaseName");
+        if (region !== olds.region) replaces.push("region");
+        if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: false };
+        const target = this.targetOf(news, region);
+        const keyChanged = !(await this.isStateKey(target, contextOf("diff", news, region), news.kmsKeyId, olds));
+        const changes = keyChanged || onDeleteOf(news) !== onDeleteOf(olds) || news.endpoint !== olds.endpoint;
+        return { changes, replaces: [] };
+    }
+
+    /**
+     * Adopts the database: one DescribeDatabase, and one UpdateDatabase only
+     * when the database does not use the desired key yet. Fails, recording
+     * nothing, when the database does not exist, the key cannot protect it, or
+     * another writer's key was registered first.
+     */
+    async create(inputs: DatabaseKmsKeyInputs): Promise<dynamic.CreateResult<DatabaseKmsKeyOutputs>> {
+        const region = await this.requireRegion(inputs, "create");
+        const target = this.targetOf(inputs, region);
+        const context = contextOf("create", inputs, region);
+        const [found, key] = await inOrder(this.aws.describeDatabase(target, context), this.desiredKey(target, context, inputs.kmsKeyId));
+        if (found === undefined) throw databaseNotFound(context);
+        const { database, previousKmsKeyArn } = await this.apply(target, context, found, key);
+        return { id: inputs.databaseName, outs: outputsOf(inputs, region, database, key.Arn, previousKmsKeyArn, key) };
+    }
+
+    /**
+     * Refresh: one DescribeDatabase, reporting the key the database uses now,
+     * so a change made elsewhere shows as drift. A database that no longer
+     * exists reads as an empty id, which drops the resource from state.
+     */
+    async read(id: string, props = {} as DatabaseKmsKeyOutputs): Promise<dynamic.ReadResult<DatabaseKmsKeyOutputs>> {
+        const inputs = { ...inputsOf(props), databaseName: props.databaseName ?? id };
+        const region = await this.requireRegion(inputs, "read");
+        const target = this.targetOf(inputs, region);
+        const context = contextOf("read", inputs, region);
+        const database = await this.aws.describeDatabase(target, context);
+        if (database === undefined) return { id: "", props: {} as DatabaseKmsKeyOutputs };
+        const live = await this.liveKeyArn(target, context, database);
+        // Emulators report default keys KMS does not know; the key's facts are then unknown, not an error.
+        const key = await this.aws.describeKey(target, context, parseKeyRef(live)!).catch((error: unknown) => {
+            if (error instanceof DatabaseKmsKeyError && error.code === "KeyNotFound") return undefined;
+            throw error;
+        });
+        return { id, props: outputsOf(inputs, region, database, live, props.previousKmsKeyArn ?? live, key) };
+    }
+
+    /**
+     * Applies the same rule as create: UpdateDatabase only when the live key
+     * differs from the desired one. A change of `onDelete` or `endpoint` alone
+     * makes no AWS call.
+     */
+    async update(id: string, olds: DatabaseKmsKeyOutputs, news: DatabaseKmsKeyInputs): Promise<dynamic.UpdateResult<DatabaseKmsKeyOutputs>> {
+        const region = await this.requireRegion(news, "update");
+        const target = this.targetOf(news, region);
+        const context = contextOf("update", news, region);
+        if (await this.isStateKey(target, context, news.kmsKeyId, olds)) {
+            return { outs: compact({ ...olds, ...inputsOf(news), region, onDelete: onDeleteOf(news), endpoint: news.endpoint }) };
+        }
+        const [found, key] = await inOrder(this.aws.describeDatabase(target, context), this.desiredKey(target, context, news.kmsKeyId));
+        if (found === undefined) throw databaseNotFound(context);
+        const { database } = await this.apply(target, context, found, key);
+        return { outs: outputsOf(news, region, database, key.Arn, olds.previousKmsKeyArn, key) };
+    }
+
+    /**
+     * `retain` makes no AWS call. `restore` puts `previousKmsKeyArn` back when
+     * the database still exists and still uses this resource's key; a database
+     * already gone, or one whose key someone else has since changed, is left as
+     * it is. If this call fails, the resource stays in state.
+     */
+    async delete(id: string, props: DatabaseKmsKeyOutputs): Promise<void> {
+        if (onDeleteOf(props) !== "restore" || !props.previousKmsKeyArn) return;
+        const inputs = { ...inputsOf(props), kmsKeyId: props.previousKmsKeyArn };
+        const target = this.targetOf(inputs, props.region);
+        const context = contextOf("delete (restore previous key)", inputs, props.region);
+        const database = await this.aws.describeDatabase(target, context);
+        if (database === undefined) return;
+        const live = await this.liveKeyArn(target, context, database);
+        if (live !== props.kmsKeyArn || live === props.previousKmsKeyArn) return;
+        await this.apply(target, context, database, await this.desiredKey(target, context, props.previousKmsKeyArn));
+    }
+
+    /**
+     * Points the database at `key` unless it already uses it, refusing a key
+     * that cannot protect it, and checks that the key Timestream reports
+     * afterwards is ours ("first writer wins" for concurrent updates).
+     */
+    private async apply(target: AwsTarget, context: OperationContext, database: Database, key: KeyMetadata & { Arn: string }) {
+        const previousKmsKeyArn = await this.liveKeyArn(target, context, database);
+        if (previousKmsKeyArn === key.Arn) return { database, previousKmsKeyArn };
+        refuseUnusable(context, key, target.region);
+        const updated = await this.aws.updateDatabase(target, context, key.Arn);
+        const now = await this.liveKeyArn(target, context, updated);
+        if (now !== key.Arn) {
+            throw new DatabaseKmsKeyError(
+                "KeyConflict",
+                context,
+                `Timestream reports key ${now} instead: another writer updated the database at the same time and won ` +
+                    "(UpdateDatabase is first-writer-wins). Find what else manages this database's key, then run `pulumi refresh` and `pulumi up`",
+            );
+        }
+        return { database: updated, previousKmsKeyArn };
+    }
+
+    /** True when `kmsKeyId` names the key recorded in state; local for key IDs and ARNs, one cached DescribeKey for aliases. */
+    private async isStateKey(target: AwsTarget, context: OperationContext, kmsKeyId: string, state: DatabaseKmsKeyOutputs): Promise<boolean> {
+        if (kmsKeyId === UNKNOWN) return false;
+        const ref = parseKeyRef(kmsKeyId)!;
+        const arn = localKeyArn(ref, state.databaseArn) ?? (await this.aws.describeKey(target, context, ref)).Arn;
+        return arn === state.kmsKeyArn;
+    }
+
+    /** The key ARN a database reports, normalized: AWS sends an ARN, some emulators echo what they were sent. */
+    private async liveKeyArn(target: AwsTarget, context: OperationContext, database: Database): Promise<string> {
+        const ref = parseKeyRef(database.KmsKeyId ?? "");
+        if (ref === undefined) throw new DatabaseKmsKeyError("Failed", context, `Timestream reported an unreadable KMS key "${database.KmsKeyId}"`);
+        return localKeyArn(ref, database.Arn ?? "") ?? (await this.aws.describeKey(target, context, ref)).Arn!;
+    }
+
+    /** DescribeKey for the desired key; a key ARN in another region is refused without a call. */
+    private async desiredKey(target: AwsTarget, context: OperationContext, kmsKeyId: string): Promise<KeyMetadata & { Arn: string }> {
+        const ref = parseKeyRef(kmsKeyId);
+        if (ref === undefined) throw new DatabaseKmsKeyError("Rejected", context, kmsKeyIdProblem(kmsKeyId)!);
+        const elsewhere = regionProblem(ref.region, target.region);
+        if (elsewhere !== undefined) throw unusable(context, elsewhere);
+        const key = await this.aws.describeKey(target, context, ref);
+        return { ...key, Arn: key.Arn ?? ref.value };
+    }
+
+    /** The desired key's facts, refused when it cannot protect the database. */
+    private async usableKey(target: AwsTarget, context: OperationContext, kmsKeyId: string): Promise<KeyMetadata> {
+        const key = await this.desiredKey(target, context, kmsKeyId);
+        refuseUnusable(context, key, target.region);
+        return key;
+    }
+
+    /** The effective region: the input, else `aws:region`, else the SDK's chain; UNKNOWN during preview. */
+    private async regionOf(inputs: Partial<DatabaseKmsKeyInputs>): Promise<string | undefined> {
+        return inputs.region ?? this.configRegion ?? (await this.aws.defaultRegion(this.profile));
+    }
+
+    private async requireRegion(inputs: Partial<DatabaseKmsKeyInputs>, operation: string): Promise<string> {
+        const region = await this.regionOf(inputs);
+        if (region === undefined) {
+            throw new DatabaseKmsKeyError("NoRegion", contextOf(operation, inputs, "no region"), noRegionAdvice());
+        }
+        return region;
+    }
+
+    private targetOf(inputs: Partial<DatabaseKmsKeyInputs>, region: string): AwsTarget {
+        return { region, endpoint: inputs.endpoint, profile: this.profile };
+    }
+}
+
+/** Every input failure, each naming its property; unknown values pass. */
+function inputFailures(news: Partial<Record<keyof DatabaseKmsKeyInputs, unknown>>): dynamic.CheckFailure[] {
+    const failures: dynamic.CheckFailure[] = [];
+    const rule = (property: keyof DatabaseKmsKeyInputs, required: boolean, problem: (value: string) => string | undefined) => {
+        const value = news[property];
+        if (value === UNKNOWN || (value === undefined && !required)) return;
+        const reason = typeof value !== "string" ? `${property} is required and must be a string` : problem(value);
+        if (reason !== undefined) failures.push({ property, reason });
+    };
+    rule("databaseName", true, (v) =>
+        DATABASE_NAME.test(v) ? undefined : `databaseName "${v.slice(0, 80)}" must be 3-256 characters of letters, digits, "_", "." and "-"`,
+    );
+    rule("kmsKeyId", true, (v) => {
+        const problem = kmsKeyIdProblem(v);
+        return problem && `kmsKeyId ${problem}`;
+    });
+    rule("region", false, (v) => (REGION.test(v) ? undefined : `region "${v.slice(0, 80)}" must be an AWS region such as us-east-1`));
+    rule("endpoint", false, (v) => (isHttpUrl(v) ? undefined : `endpoint "${v.slice(0, 80)}" must be an http(s) URL such as https://ingest-cell1.timestream.us-east-1.amazonaws.com`));
+    rule("onDelete", false, (v) => (ON_DELETE.includes(v) ? undefined : `onDelete "${v.slice(0, 80)}" must be "retain" or "restore"`));
+    return failures;
+}
+
+function isHttpUrl(value: string): boolean {
+    try {
+        const url = new URL(value);
+        return url.protocol === "https:" || url.protocol === "http:";
+    } catch {
+        return false;
+    }
+}
+
+function noRegionAdvice(): string {
+    return "no AWS region is set: give the resource a region, or run `pulumi config set aws:region us-east-1`, or set AWS_REGION";
+}
+
+function onDeleteOf(x: Partial<DatabaseKmsKeyInputs>): OnDelete {
+    return x.onDelete ?? "retain";
+}
+
+function contextOf(operation: string, inputs: Partial<DatabaseKmsKeyInputs>, region: string): OperationContext {
+    return { operation, databaseName: String(inputs.databaseName), region, kmsKeyId: inputs.kmsKeyId };
+}
+
+function unusable(context: OperationContext, problem: string): DatabaseKmsKeyError {
+    return new DatabaseKmsKeyError("KeyUnusable", context, `the key cannot protect the database: ${problem}. No change was made`);
+}
+
+function refuseUnusable(context: OperationContext, key: KeyMetadata, region: string): void {
+    const problem = keyProblem(key, region);
+    if (problem !== undefined) throw unusable(context, problem);
+}
+
+function databaseNotFound(context: OperationContext): DatabaseKmsKeyError {
+    return new DatabaseKmsKeyError(
+        "DatabaseNotFound",
+        context,
+        "the database does not exist. Create it first (this resource adopts an existing database) or fix databaseName and region",
+    );
+}
+
+/** Runs both calls at once but reports failures in argument order, with no unhandled rejection. */
+async function inOrder<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+    const [ra, rb] = await Promise.allSettled([a, b]);
+    if (ra.status === "rejected") throw ra.reason;
+    if (rb.status === "rejected") throw rb.reason;
+    return [ra.value, rb.value];
+}
+
+function inputsOf(x: Partial<DatabaseKmsKeyInputs>): DatabaseKmsKeyInputs {
+    return pick(x, INPUT_KEYS) as DatabaseKmsKeyInputs;
+}
+
+function outputsOf(
+    inputs: DatabaseKmsKeyInputs,
+    region: string,
+    database: Database,
+    kmsKeyArn: string,
+    previousKmsKeyArn: string,
+    key: KeyMetadata | undefined,
+): DatabaseKmsKeyOutputs {
+    return compact({
+        ...inputsOf(inputs),
+        region,
+        onDelete: onDeleteOf(inputs),
+        databaseArn: database.Arn ?? "",
+        kmsKeyArn,
+        previousKmsKeyArn,
+        tableCount: database.TableCount ?? 0,
+        creationTime: database.CreationTime?.toISOString(),
+        lastUpdatedTime: database.LastUpdatedTime?.toISOString(),
+        keyManager: key?.KeyManager,
+        keyState: key?.KeyState,
+    });
+}
+
+function pick<T extends object>(x: T, keys: readonly string[]): Partial<T> {
+    return Object.fromEntries(Object.entries(x).filter(([k]) => keys.includes(k))) as Partial<T>;
+}
+
+/** Drops undefined values: Pulumi's state cannot hold them. */
+function compact<T extends object>(x: T): T {
+    return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as T;
+}
+

@@ -1,0 +1,118 @@
+/**
+ * The `DatabaseKmsKey` resource class, and the small provider object Pulumi
+ * serializes into the state of every resource.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { DatabaseKmsKeyOutputs, OnDelete } from "./lifecycle";
+
+/** Inputs of a {@link DatabaseKmsKey}. */
+export interface DatabaseKmsKeyArgs {
+    /** Name of an existing Timestream for LiveAnalytics database. Changing it replaces the resource. */
+    databaseName: pulumi.Input<string>;
+    /** The key to use, in any form UpdateDatabase accepts: key ID, key ARN, `alias/NAME` or alias ARN. */
+    kmsKeyId: pulumi.Input<string>;
+    /** The database's region; defaults to `aws:region` stack config, then AWS_REGION and the profile. */
+    region?: pulumi.Input<string>;
+    /** A Timestream endpoint URL (VPC endpoint, emulator); turns endpoint discovery off. */
+    endpoint?: pulumi.Input<string>;
+    /** On delete, leave the key alone (`"retain"`, the default) or put back the key the database had before (`"restore"`). */
+    onDelete?: pulumi.Input<OnDelete>;
+}
+
+/**
+ * The provider Pulumi serializes into each resource's state. It captures
+ * nothing but the package's name and loads the real provider from the
+ * installed package at call time: state stays small, an upgraded package
+ * serves old resources, and no AWS SDK object is ever serialized. The host
+ * resolves `require` from the user's project directory.
+ *
+ * @example
+ * const provider = serializableProvider();
+ * await provider.check!({}, { databaseName: "metrics", kmsKeyId: "alias/metrics" });
+ */
+export function serializableProvider(): pulumi.dynamic.ResourceProvider {
+    // Kept plain: this object's source text is what Pulumi stores.
+    const shim = {
+        implementation: undefined as pulumi.dynamic.ResourceProvider | undefined,
+        load(): Required<pulumi.dynamic.ResourceProvider> {
+            if (this.implementation === undefined) {
+                let lifecycle;
+                try {
+                    lifecycle = require("pulumi-timestream-kms/lifecycle");
+                } catch (error) {
+                    throw new Error(
+                        "DatabaseKmsKey: cannot load the package pulumi-timestream-kms from this project " +
+                            `(${error}). Install it in the Pulumi project's directory: npm install pulumi-timestream-kms`,
+                    );
+                }
+                this.implementation = new lifecycle.DatabaseKmsKeyProvider();
+            }
+            return this.implementation as Required<pulumi.dynamic.ResourceProvider>;
+        },
+        configure(req: pulumi.dynamic.ConfigureRequest) { return this.load().configure(req); },
+        check(olds: any, news: any) { return this.load().check(olds, news); },
+        diff(id: string, olds: any, news: any) { return this.load().diff(id, olds, news); },
+        create(inputs: any) { return this.load().create(inputs); },
+        read(id: string, props: any) { return this.load().read(id, props); },
+        update(id: string, olds: any, news: any) { return this.load().update(id, olds, news); },
+        delete(id: string, props: any) { return this.load().delete(id, props); },
+    };
+    return shim;
+}
+
+/**
+ * The KMS key of an existing Amazon Timestream for LiveAnalytics database.
+ * Creating it adopts the database (no `pulumi import` needed) and calls
+ * UpdateDatabase only when the database does not use the key yet.
+ *
+ * @example
+ * import { DatabaseKmsKey } from "pulumi-timestream-kms";
+ *
+ * const key = new DatabaseKmsKey("metrics-key", {
+ *     databaseName: "metrics",
+ *     kmsKeyId: "alias/metrics",
+ *     onDelete: "restore",
+ * });
+ * export const keyArn = key.kmsKeyArn;
+ */
+export class DatabaseKmsKey extends pulumi.dynamic.Resource {
+    declare readonly databaseName: pulumi.Output<string>;
+    declare readonly kmsKeyId: pulumi.Output<string>;
+    /** The effective region. */
+    declare readonly region: pulumi.Output<string>;
+    declare readonly endpoint: pulumi.Output<string | undefined>;
+    declare readonly onDelete: pulumi.Output<OnDelete>;
+    declare readonly databaseArn: pulumi.Output<string>;
+    /** The key ARN the database uses now. */
+    declare readonly kmsKeyArn: pulumi.Output<string>;
+    /** The key ARN the database had when this resource first took it over. */
+    declare readonly previousKmsKeyArn: pulumi.Output<string>;
+    declare readonly tableCount: pulumi.Output<number>;
+    /** ISO 8601. */
+    declare readonly creationTime: pulumi.Output<string>;
+    /** ISO 8601. */
+    declare readonly lastUpdatedTime: pulumi.Output<string>;
+    /** `"AWS"` or `"CUSTOMER"`: who manages the key the database uses now. */
+    declare readonly keyManager: pulumi.Output<string>;
+    /** KMS state of the key the database uses now: Enabled, Disabled, PendingDeletion, … */
+    declare readonly keyState: pulumi.Output<string>;
+
+    constructor(name: string, args: DatabaseKmsKeyArgs, opts?: pulumi.CustomResourceOptions) {
+        const props: Record<keyof DatabaseKmsKeyOutputs, unknown> = {
+            databaseName: args.databaseName,
+            kmsKeyId: args.kmsKeyId,
+            region: args.region,
+            endpoint: args.endpoint,
+            onDelete: args.onDelete,
+            databaseArn: undefined,
+            kmsKeyArn: undefined,
+            previousKmsKeyArn: undefined,
+            tableCount: undefined,
+            creationTime: undefined,
+            lastUpdatedTime: undefined,
+            keyManager: undefined,
+            keyState: undefined,
+        };
+        super(serializableProvider(), name, props, opts, "timestream", "DatabaseKmsKey");
+    }
+}
