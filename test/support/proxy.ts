@@ -1,0 +1,169 @@
+/**
+ * A recording, fault-injecting HTTP proxy between the AWS SDK and moto, on
+ * loopback. It records every request by its `X-Amz-Target` operation, can
+ * answer chosen operations with a throttle, a 500 or a dropped connection, and
+ * in "aws" mode answers the way AWS does where moto differs: DescribeDatabase
+ * and UpdateDatabase report the key ARN even when an alias or key ID was sent.
+ */
+import * as http from "node:http";
+import * as net from "node:net";
+
+/** One request that reached the proxy. */
+export interface RecordedCall {
+    /** "timestream" or "kms" (from the X-Amz-Target prefix). */
+    readonly service: string;
+    /** e.g. "DescribeDatabase", "UpdateDatabase", "DescribeKey", "DescribeEndpoints". */
+    readonly operation: string;
+    /** The JSON request body. */
+    readonly input: Record<string, unknown>;
+}
+
+/** How to answer a request instead of forwarding it. */
+export type Fault = "throttle" | "500" | "drop";
+
+/** "moto": forward answers as they are; "aws": normalize key identifiers in answers as AWS does. */
+export type ProxyMode = "moto" | "aws";
+
+export class RecordingProxy {
+    readonly calls: RecordedCall[] = [];
+    private readonly faults = new Map<string, Fault[]>();
+    private readonly persistent = new Map<string, Fault>();
+
+    private constructor(
+        private readonly server: http.Server,
+        private readonly upstream: URL,
+        readonly mode: ProxyMode,
+    ) {}
+
+    /**
+     * Starts a proxy on a free loopback port in front of `upstream` (moto's endpoint).
+     *
+     * @example
+     * const proxy = await RecordingProxy.start(moto.endpoint, "aws");
+     * process.env.AWS_ENDPOINT_URL = proxy.endpoint;
+     */
+    static async start(upstream: string, mode: ProxyMode = "moto"): Promise<RecordingProxy> {
+        const server = http.createServer();
+        const proxy = new RecordingProxy(server, new URL(upstream), mode);
+        server.on("request", (req, res) => void proxy.handle(req, res));
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        return proxy;
+    }
+
+    /** e.g. http://127.0.0.1:51235 */
+    get endpoint(): string {
+        return `http://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+    }
+
+    /** Operation names in the order they arrived, e.g. ["DescribeDatabase", "DescribeKey"]. */
+    operations(): string[] {
+        return this.calls.map((c) => c.operation);
+    }
+
+    /** How many requests of `operation` arrived (all requests when omitted). */
+    count(operation?: string): number {
+        return operation === undefined ? this.calls.length : this.calls.filter((c) => c.operation === operation).length;
+    }
+
+    /** Timestream requests, endpoint discovery included. */
+    timestreamCalls(): RecordedCall[] {
+        return this.calls.filter((c) => c.service === "timestream");
+    }
+
+    /** Forgets recorded calls and pending faults. */
+    reset(): void {
+        this.calls.length = 0;
+        this.faults.clear();
+        this.persistent.clear();
+    }
+
+    /** Answers the next requests of `operation` with these faults, one each, then forwards again. */
+    inject(operation: string, ...faults: Fault[]): void {
+        this.faults.set(operation, [...(this.faults.get(operation) ?? []), ...faults]);
+    }
+
+    /** Answers every request of `operation` with `fault` until {@link reset}. */
+    injectAlways(operation: string, fault: Fault): void {
+        this.persistent.set(operation, fault);
+    }
+
+    async stop(): Promise<void> {
+        this.server.closeAllConnections();
+        await new Promise((resolve) => this.server.close(resolve));
+    }
+
+    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+        const body = await readBody(req);
+        const target = String(req.headers["x-amz-target"] ?? "");
+        const [prefix, operation = target] = target.split(".");
+        const service = prefix.startsWith("Timestream") ? "timestream" : prefix.startsWith("TrentService") ? "kms" : prefix;
+        this.calls.push({ service, operation, input: parseJson(body) });
+
+        const fault = this.persistent.get(operation) ?? this.faults.get(operation)?.shift();
+        if (fault === "drop") return void req.socket.destroy();
+        if (fault !== undefined) {
+            const [status, type] = fault === "throttle" ? [400, "ThrottlingException"] : [500, "InternalServerException"];
+            res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": type });
+            return void res.end(JSON.stringify({ __type: type, message: `injected ${fault} by the test proxy` }));
+        }
+
+        const answer = await this.forward(req, body);
+        let payload = answer.body;
+        if (this.mode === "aws" && answer.status === 200 && (operation === "DescribeDatabase" || operation === "UpdateDatabase")) {
+            payload = await this.asAws(payload, req.headers);
+        }
+        const headers = { ...answer.headers, "content-length": String(payload.length) };
+        delete headers["transfer-encoding"];
+        res.writeHead(answer.status, headers);
+        res.end(payload);
+    }
+
+    /** Rewrites Database.KmsKeyId to the key ARN, as AWS reports it whatever form was sent. */
+    private async asAws(payload: Buffer, headers: http.IncomingHttpHeaders): Promise<Buffer> {
+        const json = parseJson(payload) as { Database?: { KmsKeyId?: string } };
+        const keyId = json.Database?.KmsKeyId;
+        if (keyId === undefined || /:key\//.test(keyId)) return payload;
+        // moto routes by the credential scope of the Authorization header and does not check signatures.
+        const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization))?.[1] ?? "us-east-1";
+        const authorization = `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/kms/aws4_request, SignedHeaders=host, Signature=0`;
+        const described = await this.forward(
+            { method: "POST", url: "/", headers: { authorization, "x-amz-target": "TrentService.DescribeKey", "content-type": "application/x-amz-json-1.1" } },
+            Buffer.from(JSON.stringify({ KeyId: keyId })),
+        );
+        const arn = (parseJson(described.body) as { KeyMetadata?: { Arn?: string } }).KeyMetadata?.Arn;
+        if (arn === undefined) return payload;
+        json.Database!.KmsKeyId = arn;
+        return Buffer.from(JSON.stringify(json));
+    }
+
+    private forward(
+        req: Pick<http.IncomingMessage, "method" | "url" | "headers">,
+        body: Buffer,
+    ): Promise<{ status: number; headers: http.OutgoingHttpHeaders; body: Buffer }> {
+        return new Promise((resolve, reject) => {
+            const out = http.request(
+                { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: this.upstream.host, "content-length": String(body.length) } },
+                async (answer) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: await readBody(answer) }),
+            );
+            out.on("error", reject);
+            out.end(body);
+        });
+    }
+}
+
+function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("end", () => resolve(Buffer.concat(chunks)));
+        stream.on("error", reject);
+    });
+}
+
+function parseJson(body: Buffer | string): Record<string, unknown> {
+    try {
+        return JSON.parse(body.toString() || "{}");
+    } catch {
+        return {};
+    }
+}
