@@ -72,9 +72,6 @@ export const REQUIRED_IAM_ACTIONS = [
     "timestream:UpdateDatabase",
     "kms:DescribeKey",
     "kms:CreateGrant",
-    "kms:RetireGrant",
-    "kms:Decrypt",
-    "kms:GenerateDataKey*",
 ] as const;
 
 // Bounded so an unreachable endpoint fails in seconds instead of hanging `pulumi up`.
@@ -102,8 +99,8 @@ export function toDatabaseKmsKeyError(error: unknown, context: OperationContext)
         return fail(
             "AccessDenied",
             `AWS denied the request (${said}). Give the caller ${REQUIRED_IAM_ACTIONS.slice(0, 4).join(", ")}, ` +
-                `and let it use the key for Timestream (${REQUIRED_IAM_ACTIONS.slice(4).join(", ")} in the key policy or IAM); ` +
-                "see the README's IAM policy",
+                `and ${REQUIRED_IAM_ACTIONS.slice(4).join(", ")} on the key so Timestream can use it ` +
+                `(key policy or IAM, with kms:ViaService timestream.${context.region}.amazonaws.com); see the README's IAM policy`,
         );
     }
     if (name === "CredentialsProviderError") {
