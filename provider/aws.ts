@@ -188,22 +188,26 @@ export class AwsSession {
 
     /**
      * KMS DescribeKey, asked at most once per key (and once per alias) in this
-     * session: every form of one key shares the answer.
+     * session: every form of one key shares the answer. A failed answer is not
+     * kept, and its error names the caller's own operation.
      */
-    describeKey(target: AwsTarget, context: OperationContext, ref: KeyRef): Promise<KeyMetadata> {
+    async describeKey(target: AwsTarget, context: OperationContext, ref: KeyRef): Promise<KeyMetadata> {
         const clientKey = JSON.stringify([target.region, target.profile]);
         // Key IDs are unique across accounts; alias names are per account.
         const id = (resource: string, account?: string) => JSON.stringify([clientKey, resource.startsWith("key/") ? undefined : account, resource]);
-        return cached(this.keys, id(ref.resource, ref.account), () => {
-            const described = this.kms(target)
-                .send(new DescribeKeyCommand({ KeyId: ref.value }))
-                .then((out) => out.KeyMetadata!, (error) => Promise.reject(toDatabaseKmsKeyError(error, context)));
-            described.then(
-                (meta) => meta.KeyId && this.keys.set(id(`key/${meta.KeyId}`), described),
+        const described = cached(this.keys, id(ref.resource, ref.account), () => {
+            const asked = this.kms(target).send(new DescribeKeyCommand({ KeyId: ref.value })).then((out) => out.KeyMetadata!);
+            asked.then(
+                (meta) => this.keys.set(id(`key/${meta.KeyId}`), asked),
                 () => this.keys.delete(id(ref.resource, ref.account)),
             );
-            return described;
+            return asked;
         });
+        try {
+            return await described;
+        } catch (error) {
+            throw toDatabaseKmsKeyError(error, context);
+        }
     }
 }
 
