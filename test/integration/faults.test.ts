@@ -1,0 +1,94 @@
+/**
+ * Faults between the built provider and moto (issue #3 item 6): the proxy
+ * answers chosen requests with a throttle, a 500 or a dropped connection, and
+ * the SDK's retry strategy (3 attempts, jittered backoff) must absorb the
+ * transient ones and turn the rest into one readable DatabaseKmsKeyError.
+ */
+import { expect } from "chai";
+import { freePort } from "../support/moto";
+import { configuredProvider, proxiedMoto, REGION, rejectionOf, restoreEnv } from "../support/integration";
+
+// Faults are answered by the proxy before anything reaches moto, so its answer mode cannot change these outcomes: one mode is enough.
+describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () {
+    const env = proxiedMoto("aws");
+
+    /** A database on key P and a key A to adopt it with. */
+    async function databaseAndKey() {
+        const previous = await env.fx.createKey();
+        const db = (await env.fx.createDatabase(previous.arn)).DatabaseName;
+        return { previous, db, key: await env.fx.createKey() };
+    }
+
+    it("retries a DescribeDatabase throttled twice and adopts the database", async () => {
+        const { db, key } = await databaseAndKey();
+        env.proxy.inject("DescribeDatabase", "throttle", "throttle");
+        const provider = await configuredProvider();
+
+        const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn });
+
+        expect(outs.kmsKeyArn).to.equal(key.arn);
+        expect([...env.proxy.operations()].sort()).to.deep.equal(["DescribeDatabase", "DescribeDatabase", "DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+        expect((await env.fx.describeDatabase(db))?.KmsKeyId).to.equal(key.arn);
+    });
+
+    it("fails with one Unavailable error after the SDK's 3 attempts when UpdateDatabase keeps answering 500", async () => {
+        const { previous, db, key } = await databaseAndKey();
+        env.proxy.injectAlways("UpdateDatabase", "500");
+        const provider = await configuredProvider();
+
+        const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: key.arn }));
+
+        expect(error.code).to.equal("Unavailable");
+        expect(error.message).to.equal(
+            `create of database "${db}" in ${REGION} with KMS key "${key.arn}" failed: AWS kept failing after 3 attempt(s) ` +
+                "(InternalServerException: injected 500 by the test proxy, HTTP 500). Try again later",
+        );
+        expect([...env.proxy.operations()].sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase", "UpdateDatabase", "UpdateDatabase"]);
+        expect((await env.fx.describeDatabase(db))?.KmsKeyId).to.equal(previous.arn);
+    });
+
+    it("retries an UpdateDatabase whose connection was dropped and adopts the database", async () => {
+        const { db, key } = await databaseAndKey();
+        env.proxy.inject("UpdateDatabase", "drop");
+        const provider = await configuredProvider();
+
+        const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn });
+
+        // The SDK treats the reset socket (ECONNRESET) as transient and sends the request again.
+        expect(outs.kmsKeyArn).to.equal(key.arn);
+        expect([...env.proxy.operations()].sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase", "UpdateDatabase"]);
+        expect((await env.fx.describeDatabase(db))?.KmsKeyId).to.equal(key.arn);
+    });
+
+    it("fails with Unreachable within seconds when nothing listens at the endpoint", async () => {
+        const { db, key } = await databaseAndKey();
+        const saved = process.env.AWS_ENDPOINT_URL;
+        process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${await freePort()}`;
+        try {
+            const provider = await configuredProvider();
+            const started = Date.now();
+
+            const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: key.arn }));
+
+            expect(Date.now() - started).to.be.below(5_000);
+            expect(error.code).to.equal("Unreachable");
+            expect(error.message).to.include(`create of database "${db}" in ${REGION}`).and.include("ECONNREFUSED").and.include("could not be reached");
+        } finally {
+            restoreEnv("AWS_ENDPOINT_URL", saved);
+        }
+        expect(env.proxy.operations()).to.deep.equal([]);
+    });
+
+    it("fails with one Unreachable error after the SDK's 3 attempts when every DescribeDatabase connection is dropped", async () => {
+        const { previous, db, key } = await databaseAndKey();
+        env.proxy.injectAlways("DescribeDatabase", "drop");
+        const provider = await configuredProvider();
+
+        const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: key.arn }));
+
+        expect(error.code).to.equal("Unreachable");
+        expect(error.message).to.include(`create of database "${db}" in ${REGION}`).and.include("socket hang up").and.include("could not be reached");
+        expect([...env.proxy.operations()].sort()).to.deep.equal(["DescribeDatabase", "DescribeDatabase", "DescribeDatabase", "DescribeKey"]);
+        expect((await env.fx.describeDatabase(db))?.KmsKeyId).to.equal(previous.arn);
+    });
+});

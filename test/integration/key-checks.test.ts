@@ -1,0 +1,160 @@
+/**
+ * Issue #6 against moto, through the recording proxy in both modes: keys that
+ * cannot protect a database are refused before any UpdateDatabase, the key's
+ * kind and state are reported, and DescribeKey stays at one call per key per
+ * provider instance.
+ */
+import { expect } from "chai";
+import { Fixtures, Key } from "../support/fixtures";
+import { configuredProvider, OTHER_REGION, proxiedMoto, REGION, rejectionOf } from "../support/integration";
+import type { ProxyMode } from "../support/proxy";
+
+/** A key Timestream cannot use, how a resource names it, and what the refusal must say. */
+interface UnusableKey {
+    readonly kind: string;
+    make(fx: Fixtures): Promise<string>;
+    readonly says: string;
+    /** False when the key is refused by its ARN alone, before asking KMS. */
+    readonly describes: boolean;
+}
+
+const UNUSABLE_KEYS: UnusableKey[] = [
+    { kind: "a disabled key", make: async (fx) => withKey(await fx.createKey(), (key) => fx.disableKey(key), "id"), says: "its state is Disabled", describes: true },
+    {
+        kind: "a key pending deletion",
+        make: async (fx) => withKey(await fx.createKey(), (key) => fx.scheduleDeletion(key), "arn"),
+        says: "its state is PendingDeletion",
+        describes: true,
+    },
+    { kind: "an asymmetric key", make: async (fx) => (await fx.createAlias(await fx.createAsymmetricKey())).name, says: "RSA_2048", describes: true },
+    { kind: "a key ARN from another region", make: async (fx) => (await fx.inRegion(OTHER_REGION).createKey()).arn, says: `it lives in ${OTHER_REGION}`, describes: false },
+];
+
+async function withKey(key: Key, change: (key: Key) => Promise<void>, form: "id" | "arn"): Promise<string> {
+    await change(key);
+    return key[form];
+}
+
+for (const mode of ["moto", "aws"] as ProxyMode[]) {
+    describe(`DatabaseKmsKeyProvider key checks against moto (proxy in ${mode} mode)`, function () {
+        const env = proxiedMoto(mode);
+        const sortedOps = () => [...env.proxy.operations()].sort();
+
+        /** A database on a usable key of its own. */
+        async function database() {
+            const previous = await env.fx.createKey();
+            return { previous, db: (await env.fx.createDatabase(previous.arn)).DatabaseName };
+        }
+
+        for (const unusable of UNUSABLE_KEYS) {
+            const describeKey = unusable.describes ? ["DescribeKey"] : [];
+
+            it(`refuses ${unusable.kind} on create with KeyUnusable, before any UpdateDatabase`, async () => {
+                const { previous, db } = await database();
+                const kmsKeyId = await unusable.make(env.fx);
+                const provider = await configuredProvider();
+
+                const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId }));
+
+                expect(error.code).to.equal("KeyUnusable");
+                expect(error.message).to.include(`database "${db}" in ${REGION}`).and.include(kmsKeyId).and.include(unusable.says);
+                expect(sortedOps()).to.deep.equal(["DescribeDatabase", ...describeKey]);
+                expect((await env.fx.describeDatabase(db))?.KmsKeyId).to.equal(previous.arn);
+            });
+
+            it(`refuses ${unusable.kind} on update with KeyUnusable, before any UpdateDatabase`, async () => {
+                const { db } = await database();
+                const key = await env.fx.createKey();
+                const provider = await configuredProvider();
+                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn });
+                const kmsKeyId = await unusable.make(env.fx);
+                env.proxy.reset();
+
+                const error = await rejectionOf(provider.update(db, outs, { databaseName: db, kmsKeyId }));
+
+                expect(error.code).to.equal("KeyUnusable");
+                expect(error.message).to.include(`database "${db}" in ${REGION}`).and.include(kmsKeyId).and.include(unusable.says);
+                expect(sortedOps()).to.deep.equal(["DescribeDatabase", ...describeKey]);
+                expect((await env.fx.describeDatabase(db))?.KmsKeyId).to.equal(key.arn);
+            });
+
+            it(`reports ${unusable.kind} as a kmsKeyId failure from check, without Timestream calls`, async () => {
+                const { db } = await database();
+                const kmsKeyId = await unusable.make(env.fx);
+                const provider = await configuredProvider();
+
+                const { inputs, failures } = await provider.check({}, { databaseName: db, kmsKeyId });
+
+                expect(inputs).to.deep.equal({ databaseName: db, kmsKeyId });
+                expect(failures.map((f) => f.property)).to.deep.equal(["kmsKeyId"]);
+                expect(failures[0].reason).to.include(db).and.include(kmsKeyId).and.include(unusable.says);
+                expect(env.proxy.operations()).to.deep.equal(describeKey);
+            });
+        }
+
+        it("passes a usable key in check with one DescribeKey, and asks nothing when the key is unchanged", async () => {
+            const { db } = await database();
+            const key = await env.fx.createKey();
+            const provider = await configuredProvider();
+
+            expect(await provider.check({}, { databaseName: db, kmsKeyId: key.id })).to.deep.equal({ inputs: { databaseName: db, kmsKeyId: key.id }, failures: [] });
+            expect(await provider.check({ databaseName: db, kmsKeyId: key.id }, { databaseName: db, kmsKeyId: key.id })).to.deep.equal({
+                inputs: { databaseName: db, kmsKeyId: key.id },
+                failures: [],
+            });
+
+            expect(env.proxy.operations()).to.deep.equal(["DescribeKey"]);
+            expect(env.proxy.calls[0].input).to.deep.equal({ KeyId: key.id });
+        });
+
+        it("refuses to restore a previous key disabled since, before any UpdateDatabase", async () => {
+            const { previous, db } = await database();
+            const key = await env.fx.createKey();
+            const provider = await configuredProvider();
+            const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn, onDelete: "restore" });
+            await env.fx.disableKey(previous);
+            env.proxy.reset();
+
+            const error = await rejectionOf(provider.delete(db, outs));
+
+            expect(error.code).to.equal("KeyUnusable");
+            expect(error.message).to.include(`database "${db}" in ${REGION}`).and.include(previous.arn).and.include("its state is Disabled");
+            expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+            expect((await env.fx.describeDatabase(db))?.KmsKeyId).to.equal(key.arn);
+        });
+
+        it("reports keyManager and keyState of the key in use, refreshed by read", async () => {
+            const { db } = await database();
+            const key = await env.fx.createKey();
+            const { outs } = await (await configuredProvider()).create({ databaseName: db, kmsKeyId: key.arn });
+            expect(outs).to.include({ keyManager: "CUSTOMER", keyState: "Enabled" });
+            await env.fx.disableKey(key);
+            env.proxy.reset();
+
+            // A refresh runs in a new provider process, with nothing cached.
+            const read = await (await configuredProvider()).read(db, outs);
+
+            expect(read.props).to.deep.equal({ ...outs, keyState: "Disabled" });
+            expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+        });
+
+        it("asks DescribeKey once for many resources sharing one key, whatever form later resources use", async () => {
+            const key = await env.fx.createKey();
+            const alias = await env.fx.createAlias(key);
+            const dbs = await Promise.all(Array.from({ length: 8 }, () => database()));
+            const provider = await configuredProvider();
+            const create = ({ db }: { db: string }, kmsKeyId: string) => provider.create({ databaseName: db, kmsKeyId });
+
+            // Created at once, as the engine does with its default parallelism.
+            const created = await Promise.all(dbs.slice(0, 6).map((d) => create(d, alias.name)));
+            // Once the alias is answered, the key's other forms share that answer.
+            created.push(await create(dbs[6], key.id), await create(dbs[7], key.arn));
+
+            expect(created.map((c) => c.outs.kmsKeyArn)).to.deep.equal(dbs.map(() => key.arn));
+            expect(env.proxy.count("DescribeKey")).to.equal(1);
+            expect(env.proxy.count("DescribeDatabase")).to.equal(dbs.length);
+            expect(env.proxy.count("UpdateDatabase")).to.equal(dbs.length);
+            expect(env.proxy.count()).to.equal(1 + 2 * dbs.length);
+        });
+    });
+}

@@ -1,0 +1,341 @@
+/**
+ * The built provider against moto, through the recording proxy in both modes:
+ * "moto" (answers as moto gives them: the key identifier echoed as sent) and
+ * "aws" (DescribeDatabase/UpdateDatabase report the key ARN, as AWS does).
+ * Each test asserts the outcome and the exact AWS calls the proxy saw.
+ */
+import { expect } from "chai";
+import type { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs } from "../../provider/lifecycle";
+import type { TimestreamWriteClient } from "@aws-sdk/client-timestream-write";
+import { Alias, Key, uniqueName } from "../support/fixtures";
+import { configuredProvider, OTHER_REGION, proxiedMoto, REGION, rejectionOf, restoreEnv } from "../support/integration";
+import type { ProxyMode } from "../support/proxy";
+
+const KEY_FORMS: [string, (key: Key, alias: Alias) => string][] = [
+    ["a key ID", (key) => key.id],
+    ["a key ARN", (key) => key.arn],
+    ["an alias name", (_, alias) => alias.name],
+    ["an alias ARN", (_, alias) => alias.arn],
+];
+
+for (const mode of ["moto", "aws"] as ProxyMode[]) {
+    describe(`DatabaseKmsKeyProvider lifecycle against moto (proxy in ${mode} mode)`, function () {
+        const env = proxiedMoto(mode);
+        /** Recorded operations, sorted: create and update describe the database and the key at the same time. */
+        const sortedOps = () => [...env.proxy.operations()].sort();
+        const updateInputs = () => env.proxy.calls.filter((c) => c.operation === "UpdateDatabase").map((c) => c.input);
+        const liveKey = async (name: string, fx = env.fx) => (await fx.describeDatabase(name))?.KmsKeyId;
+
+        /** A database on its own key P, and a key A to adopt it with. */
+        async function databaseAndKey() {
+            const previous = await env.fx.createKey();
+            const db = await env.fx.createDatabase(previous.arn);
+            return { previous, db: db.DatabaseName, key: await env.fx.createKey() };
+        }
+
+        describe("create (adopt)", () => {
+            for (const [form, idOf] of KEY_FORMS) {
+                it(`adopts the database with ${form}, sending the key ARN in one UpdateDatabase`, async () => {
+                    const { previous, db, key } = await databaseAndKey();
+                    const kmsKeyId = idOf(key, await env.fx.createAlias(key));
+                    const provider = await configuredProvider();
+
+                    const { id, outs } = await provider.create({ databaseName: db, kmsKeyId });
+
+                    expect(id).to.equal(db);
+                    expect(outs).to.include({ databaseName: db, kmsKeyId, region: REGION, onDelete: "retain", kmsKeyArn: key.arn, previousKmsKeyArn: previous.arn });
+                    expect(outs).to.include({ keyManager: "CUSTOMER", keyState: "Enabled", tableCount: 0 });
+                    expect(outs.databaseArn).to.equal(`arn:aws:timestream:${REGION}:123456789012:database/${db}`);
+                    expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                    expect(env.proxy.operations().at(-1)).to.equal("UpdateDatabase");
+                    expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: key.arn }]);
+                    expect(await liveKey(db)).to.equal(key.arn);
+                });
+            }
+
+            it("makes no UpdateDatabase when the database already uses the key, given in another form", async () => {
+                const key = await env.fx.createKey();
+                const alias = await env.fx.createAlias(key);
+                // moto keeps the alias as the database's key; the "aws" proxy reports it as the key ARN.
+                const { DatabaseName: db } = await env.fx.createDatabase(alias.name);
+                const provider = await configuredProvider();
+
+                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.id });
+
+                expect(outs).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: key.arn, keyState: "Enabled" });
+                // In moto mode the live alias needs its own DescribeKey to be compared.
+                const describeKeys = mode === "moto" ? ["DescribeKey", "DescribeKey"] : ["DescribeKey"];
+                expect(sortedOps()).to.deep.equal(["DescribeDatabase", ...describeKeys]);
+            });
+
+            it("refuses a nonexistent database with DatabaseNotFound and no UpdateDatabase", async () => {
+                const key = await env.fx.createKey();
+                const provider = await configuredProvider();
+
+                const error = await rejectionOf(provider.create({ databaseName: "never-created-db", kmsKeyId: key.arn }));
+
+                expect(error.code).to.equal("DatabaseNotFound");
+                expect(error.message).to.include('database "never-created-db"').and.include(REGION).and.include(key.arn);
+                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+            });
+
+            it("refuses a nonexistent alias with KeyNotFound and no UpdateDatabase", async () => {
+                const { previous, db } = await databaseAndKey();
+                const provider = await configuredProvider();
+
+                const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: "alias/never-created" }));
+
+                expect(error.code).to.equal("KeyNotFound");
+                expect(error.message).to.include(db).and.include("alias/never-created");
+                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+                expect(await liveKey(db)).to.equal(previous.arn);
+            });
+        });
+
+        describe("read, update and drift", () => {
+            /** A database adopted with key A by a fresh provider; the proxy's record starts after the create. */
+            async function adopted(extra: Partial<DatabaseKmsKeyInputs> = {}) {
+                const { previous, db, key } = await databaseAndKey();
+                const provider = await configuredProvider();
+                const inputs: DatabaseKmsKeyInputs = { databaseName: db, kmsKeyId: key.arn, ...extra };
+                const { outs } = await provider.create(inputs);
+                env.proxy.reset();
+                return { provider, previous, db, key, inputs, outs };
+            }
+
+            it("reads an unchanged database with one DescribeDatabase", async () => {
+                const { provider, db, outs } = await adopted();
+
+                const read = await provider.read(db, outs);
+
+                expect(read).to.deep.equal({ id: db, props: outs });
+                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase"]);
+            });
+
+            it("rotates from key A to key B through update with one UpdateDatabase", async () => {
+                const { provider, previous, db, inputs, outs } = await adopted();
+                const next = await env.fx.createKey();
+
+                const updated = await provider.update(db, outs, { ...inputs, kmsKeyId: next.id });
+
+                expect(updated.outs).to.include({ kmsKeyId: next.id, kmsKeyArn: next.arn, previousKmsKeyArn: previous.arn, keyState: "Enabled" });
+                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: next.arn }]);
+                expect(await liveKey(db)).to.equal(next.arn);
+            });
+
+            it("updates an onDelete change with no AWS call", async () => {
+                const { provider, db, inputs, outs } = await adopted();
+
+                const updated = await provider.update(db, outs, { ...inputs, onDelete: "restore" });
+
+                expect(updated.outs).to.deep.equal({ ...outs, onDelete: "restore" });
+                expect(env.proxy.operations()).to.deep.equal([]);
+            });
+
+            it("reports a key changed out of band as drift on read, and update repairs it", async () => {
+                const { provider, previous, db, key, inputs, outs } = await adopted();
+                const other = await env.fx.createKey();
+                await env.fx.setDatabaseKey(db, (await env.fx.createAlias(other)).name);
+
+                const read = await provider.read(db, outs);
+                expect(read.id).to.equal(db);
+                expect(read.props).to.include({ kmsKeyArn: other.arn, previousKmsKeyArn: previous.arn, keyManager: "CUSTOMER" });
+                // moto mode: DescribeKey resolves the live alias; aws mode: DescribeKey describes the live key. Either way, one.
+                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+
+                env.proxy.reset();
+                const diff = await provider.diff(db, read.props, inputs);
+                expect(diff).to.deep.equal({ changes: true, replaces: [] });
+                expect(env.proxy.operations()).to.deep.equal([]);
+
+                const repaired = await provider.update(db, read.props, inputs);
+                expect(repaired.outs).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: previous.arn });
+                // Key A's facts are cached from the create.
+                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "UpdateDatabase"]);
+                expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: key.arn }]);
+                expect(await liveKey(db)).to.equal(key.arn);
+            });
+
+            it("reads a database deleted out of band as an empty id", async () => {
+                const { provider, db, outs } = await adopted();
+                await env.fx.deleteDatabase(db);
+
+                const read = await provider.read(db, outs);
+
+                expect(read.id).to.equal("");
+                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase"]);
+            });
+
+            it("refuses to update a database deleted out of band with DatabaseNotFound and no UpdateDatabase", async () => {
+                const { provider, db, inputs, outs } = await adopted();
+                await env.fx.deleteDatabase(db);
+                const next = await env.fx.createKey();
+
+                const error = await rejectionOf(provider.update(db, outs, { ...inputs, kmsKeyId: next.arn }));
+
+                expect(error.code).to.equal("DatabaseNotFound");
+                expect(error.message).to.include(`database "${db}"`).and.include(REGION);
+                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+            });
+        });
+
+        describe("delete", () => {
+            /** Adopts a database on key P with key A, onDelete as given. */
+            async function adopted(onDelete: "retain" | "restore") {
+                const { previous, db, key } = await databaseAndKey();
+                const provider = await configuredProvider();
+                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn, onDelete });
+                env.proxy.reset();
+                return { provider, previous, db, key, outs };
+            }
+
+            it("puts the previous key back with onDelete restore, in one UpdateDatabase", async () => {
+                const { provider, previous, db, outs } = await adopted("restore");
+
+                await provider.delete(db, outs);
+
+                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: previous.arn }]);
+                expect(await liveKey(db)).to.equal(previous.arn);
+            });
+
+            it("leaves the key with onDelete retain, making no AWS call", async () => {
+                const { provider, db, key, outs } = await adopted("retain");
+
+                await provider.delete(db, outs);
+
+                expect(env.proxy.operations()).to.deep.equal([]);
+                expect(await liveKey(db)).to.equal(key.arn);
+            });
+
+            it("leaves a key someone changed since in place on restore", async () => {
+                const { provider, db, outs } = await adopted("restore");
+                const other = await env.fx.createKey();
+                await env.fx.setDatabaseKey(db, other.arn);
+
+                await provider.delete(db, outs);
+
+                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase"]);
+                expect(await liveKey(db)).to.equal(other.arn);
+            });
+
+            it("succeeds on restore when the database is gone", async () => {
+                const { provider, db, outs } = await adopted("restore");
+                await env.fx.deleteDatabase(db);
+
+                await provider.delete(db, outs);
+
+                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase"]);
+            });
+        });
+
+        describe("regions", () => {
+            it("uses aws:region from stack config when the resource has no region", async () => {
+                const { db, key } = await databaseAndKey();
+                const provider = await configuredProvider({ "aws:region": REGION });
+
+                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn });
+
+                expect(outs.region).to.equal(REGION);
+                expect(outs.databaseArn).to.match(new RegExp(`^arn:aws:timestream:${REGION}:`));
+                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+            });
+
+            it("uses the region input over aws:region", async () => {
+                const west = env.fx.inRegion(OTHER_REGION);
+                const key = await west.createKey();
+                const { DatabaseName: db } = await west.createDatabase();
+                const provider = await configuredProvider({ "aws:region": REGION });
+
+                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.id, region: OTHER_REGION });
+
+                expect(outs).to.include({ region: OTHER_REGION, kmsKeyArn: key.arn });
+                expect(outs.databaseArn).to.match(new RegExp(`^arn:aws:timestream:${OTHER_REGION}:`));
+                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(await liveKey(db, west)).to.equal(key.arn);
+            });
+
+            it("uses the SDK's region (AWS_REGION) when neither the input nor aws:region is set", async () => {
+                const west = env.fx.inRegion(OTHER_REGION);
+                const key = await west.createKey();
+                const { DatabaseName: db } = await west.createDatabase();
+                const saved = process.env.AWS_REGION;
+                process.env.AWS_REGION = OTHER_REGION;
+                try {
+                    const provider = await configuredProvider({});
+                    const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn });
+                    expect(outs.region).to.equal(OTHER_REGION);
+                } finally {
+                    restoreEnv("AWS_REGION", saved);
+                }
+                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(await liveKey(db, west)).to.equal(key.arn);
+            });
+
+            it("serves two regions from one provider with one Timestream client per region", async () => {
+                const west = env.fx.inRegion(OTHER_REGION);
+                // The same database names in both regions, each on its region's key: the outputs show which region answered.
+                const names = [uniqueName("two-regions"), uniqueName("two-regions")];
+                const eastKey = await env.fx.createKey();
+                const westKey = await west.createKey();
+                for (const name of names) {
+                    await env.fx.createDatabase(undefined, name);
+                    await west.createDatabase(undefined, name);
+                }
+                const provider = await configuredProvider({ "aws:region": REGION });
+
+                const outs: DatabaseKmsKeyOutputs[] = [];
+                for (const name of names) {
+                    outs.push((await provider.create({ databaseName: name, kmsKeyId: eastKey.arn })).outs);
+                    outs.push((await provider.create({ databaseName: name, kmsKeyId: westKey.arn, region: OTHER_REGION })).outs);
+                }
+
+                expect(outs.map((o) => [o.region, o.kmsKeyArn, o.databaseArn.split(":")[3]])).to.deep.equal([
+                    [REGION, eastKey.arn, REGION],
+                    [OTHER_REGION, westKey.arn, OTHER_REGION],
+                    [REGION, eastKey.arn, REGION],
+                    [OTHER_REGION, westKey.arn, OTHER_REGION],
+                ]);
+                for (const name of names) {
+                    expect(await liveKey(name)).to.equal(eastKey.arn);
+                    expect(await liveKey(name, west)).to.equal(westKey.arn);
+                }
+                // One DescribeKey per key, then cached; four DescribeDatabase and four UpdateDatabase.
+                expect(env.proxy.count("DescribeDatabase")).to.equal(4);
+                expect(env.proxy.count("UpdateDatabase")).to.equal(4);
+                expect(env.proxy.count("DescribeKey")).to.equal(2);
+                // The proxy does not record the signing region, so the client count is read off the provider's session.
+                const session = (provider as unknown as { aws: { timestreamClients: Map<string, TimestreamWriteClient> } }).aws;
+                const clients = [...session.timestreamClients.values()];
+                expect(await Promise.all(clients.map((c) => c.config.region()))).to.deep.equal([REGION, OTHER_REGION]);
+            });
+        });
+
+        describe("diff", () => {
+            it("makes no Timestream call and resolves an alias with one DescribeKey per provider", async () => {
+                const key = await env.fx.createKey();
+                const alias = await env.fx.createAlias(key);
+                const { DatabaseName: db } = await env.fx.createDatabase(key.arn);
+                const provider = await configuredProvider();
+                const inputs = { databaseName: db, kmsKeyId: key.arn };
+                const { outs } = await provider.create(inputs);
+                env.proxy.reset();
+
+                const other = await env.fx.createKey();
+                const diffOf = (news: Partial<DatabaseKmsKeyInputs>) => provider.diff(db, outs, { ...inputs, ...news });
+                expect(await diffOf({ kmsKeyId: key.id })).to.deep.equal({ changes: false, replaces: [] });
+                expect(await diffOf({ kmsKeyId: alias.name })).to.deep.equal({ changes: false, replaces: [] });
+                expect(await diffOf({ kmsKeyId: alias.name })).to.deep.equal({ changes: false, replaces: [] });
+                expect(await diffOf({ kmsKeyId: other.arn })).to.deep.equal({ changes: true, replaces: [] });
+                expect(await diffOf({ onDelete: "restore" })).to.deep.equal({ changes: true, replaces: [] });
+                expect(await diffOf({ region: OTHER_REGION })).to.deep.equal({ changes: true, replaces: ["region"], deleteBeforeReplace: false });
+                expect(await diffOf({ databaseName: `${db}-renamed` })).to.deep.equal({ changes: true, replaces: ["databaseName"], deleteBeforeReplace: false });
+
+                expect(env.proxy.operations()).to.deep.equal(["DescribeKey"]);
+                expect(env.proxy.calls[0].input).to.deep.equal({ KeyId: alias.name });
+                expect(env.proxy.timestreamCalls()).to.deep.equal([]);
+            });
+        });
+    });
+}

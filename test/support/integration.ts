@@ -1,0 +1,105 @@
+/**
+ * Setup shared by the integration suites: the built provider (what ships),
+ * moto, a {@link RecordingProxy} in front of it that the provider's AWS
+ * traffic goes through, and fixtures made straight in moto so the proxy does
+ * not count them.
+ */
+import type * as lifecycle from "../../provider/lifecycle";
+import type * as aws from "../../provider/aws";
+import { Fixtures } from "./fixtures";
+import { Moto, motoOrSkip } from "./moto";
+import { ProxyMode, RecordingProxy } from "./proxy";
+
+/** The region the suites configure as `aws:region`. */
+export const REGION = "us-east-1";
+/** A second region, for region input and two-region tests. */
+export const OTHER_REGION = "us-west-2";
+
+/** The built package's lifecycle module (run `npm run build` first): the code users get. */
+export const built = require("../../dist/lifecycle") as typeof lifecycle;
+/** The built package's AWS module, for `DatabaseKmsKeyError`. */
+export const builtAws = require("../../dist/aws") as typeof aws;
+
+/** What a proxied suite works with; filled in by its `before` hook. */
+export interface ProxiedMoto {
+    readonly moto: Moto;
+    /** Sees every AWS request the provider makes; calls and faults are forgotten before each test. */
+    readonly proxy: RecordingProxy;
+    /** Fixtures in {@link REGION}, made straight in moto. */
+    readonly fx: Fixtures;
+}
+
+/**
+ * Registers hooks on the calling `describe` block: moto (or the block skipped
+ * when moto is missing, see `motoOrSkip`), a proxy in `mode` in front of it,
+ * and `AWS_ENDPOINT_URL` pointing at the proxy while the block runs, so every
+ * client the provider makes (Timestream and KMS) goes through the proxy.
+ * Returns an object whose fields are set once the `before` hook has run.
+ *
+ * @example
+ * describe("lifecycle", () => {
+ *     const env = proxiedMoto("aws");
+ *     it("adopts", async () => { const key = await env.fx.createKey(); … env.proxy.operations() … });
+ * });
+ */
+export function proxiedMoto(mode: ProxyMode): ProxiedMoto {
+    const env = {} as { -readonly [K in keyof ProxiedMoto]: ProxiedMoto[K] };
+    const savedEndpoint = process.env.AWS_ENDPOINT_URL;
+    before(async function () {
+        env.moto = await motoOrSkip(this);
+        env.proxy = await RecordingProxy.start(env.moto.endpoint, mode);
+        env.fx = new Fixtures(env.moto.endpoint, REGION);
+        process.env.AWS_ENDPOINT_URL = env.proxy.endpoint;
+    });
+    beforeEach(() => env.proxy.reset());
+    after(async () => {
+        // Skipped suites never started a proxy nor changed the environment.
+        if (env.proxy === undefined) return;
+        restoreEnv("AWS_ENDPOINT_URL", savedEndpoint);
+        await env.proxy.stop();
+    });
+    return env;
+}
+
+type Inputs = lifecycle.DatabaseKmsKeyInputs;
+type Outputs = lifecycle.DatabaseKmsKeyOutputs;
+
+/**
+ * The provider's methods typed as this provider really answers them (Pulumi's
+ * interface leaves `outs`, `props` and `failures` optional).
+ */
+export interface TestedProvider {
+    check(olds: Partial<Inputs>, news: Partial<Inputs>): Promise<{ inputs: Inputs; failures: { property: string; reason: string }[] }>;
+    diff(id: string, olds: Outputs, news: Inputs): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace?: boolean }>;
+    create(inputs: Inputs): Promise<{ id: string; outs: Outputs }>;
+    read(id: string, props: Outputs): Promise<{ id: string; props: Outputs }>;
+    update(id: string, olds: Outputs, news: Inputs): Promise<{ outs: Outputs }>;
+    delete(id: string, props: Outputs): Promise<void>;
+}
+
+/**
+ * A new provider instance from the built package (so with its own clients and
+ * DescribeKey cache), configured as the host does with this stack config.
+ */
+export async function configuredProvider(config: Record<string, string> = { "aws:region": REGION }): Promise<TestedProvider> {
+    const provider = new built.DatabaseKmsKeyProvider();
+    await provider.configure({ config: { get: (key: string) => config[key] } } as never);
+    return provider as TestedProvider;
+}
+
+/** Sets `name` back to `value`, deleting it when `value` is undefined. */
+export function restoreEnv(name: string, value: string | undefined): void {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+}
+
+/** The {@link aws.DatabaseKmsKeyError} `promise` rejects with; throws when it resolves or rejects with anything else. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<aws.DatabaseKmsKeyError> {
+    const outcome = await promise.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+    );
+    if (!("error" in outcome)) throw new Error(`expected a DatabaseKmsKeyError, got a result: ${JSON.stringify(outcome.value)}`);
+    if (!(outcome.error instanceof builtAws.DatabaseKmsKeyError)) throw outcome.error;
+    return outcome.error;
+}
