@@ -14,6 +14,8 @@ export interface RecordedCall {
     readonly service: string;
     /** e.g. "DescribeDatabase", "UpdateDatabase", "DescribeKey", "DescribeEndpoints". */
     readonly operation: string;
+    /** The signing region, from the Authorization header's credential scope. */
+    readonly region: string | undefined;
     /** The JSON request body. */
     readonly input: Record<string, unknown>;
 }
@@ -97,7 +99,7 @@ export class RecordingProxy {
         const target = String(req.headers["x-amz-target"] ?? "");
         const [prefix, operation = target] = target.split(".");
         const service = prefix.startsWith("Timestream") ? "timestream" : prefix.startsWith("TrentService") ? "kms" : prefix;
-        this.calls.push({ service, operation, input: parseJson(body) });
+        this.calls.push({ service, operation, region: signingRegion(req.headers), input: parseJson(body) });
 
         const fault = this.persistent.get(operation) ?? this.faults.get(operation)?.shift();
         if (fault === "drop") return void req.socket.destroy();
@@ -124,7 +126,7 @@ export class RecordingProxy {
         const keyId = json.Database?.KmsKeyId;
         if (keyId === undefined || /:key\//.test(keyId)) return payload;
         // moto routes by the credential scope of the Authorization header and does not check signatures.
-        const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization))?.[1] ?? "us-east-1";
+        const region = signingRegion(headers) ?? "us-east-1";
         const authorization = `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/kms/aws4_request, SignedHeaders=host, Signature=0`;
         const described = await this.forward(
             { method: "POST", url: "/", headers: { authorization, "x-amz-target": "TrentService.DescribeKey", "content-type": "application/x-amz-json-1.1" } },
@@ -149,6 +151,10 @@ export class RecordingProxy {
             out.end(body);
         });
     }
+}
+
+function signingRegion(headers: http.IncomingHttpHeaders): string | undefined {
+    return /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization))?.[1];
 }
 
 function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
