@@ -1,0 +1,111 @@
+/**
+ * The package as a user gets it: `npm pack`, installed from the tarball into a fresh project next to the
+ * `@pulumi/pulumi` this repository uses, and driven through the real provider host started in that project. Proves
+ * that the serialized provider's `require("pulumi-timestream-kms/lifecycle")` resolves from a user's project and that
+ * the tarball carries everything the provider needs. The slowest suite: one build, one pack, one install.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { expect } from "chai";
+import { Fixtures } from "../support/fixtures";
+import { ProviderHost, serializedProvider, urnOf } from "../support/host";
+import { REGION } from "../support/integration";
+import { motoOrSkip } from "../support/moto";
+import { RecordingProxy } from "../support/proxy";
+
+const REPO = path.resolve(__dirname, "..", "..");
+const run = promisify(execFile);
+
+/**
+ * Builds and packs this repository, and installs the tarball with the `@pulumi/pulumi` version installed here into a
+ * new project under `dir`. Returns the project's directory.
+ */
+async function userProject(dir: string): Promise<string> {
+    await run("npm", ["run", "build", "--silent"], { cwd: REPO });
+    const { stdout } = await run("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: REPO });
+    const tarball = path.join(dir, stdout.trim().split("\n").pop()!);
+    const project = path.join(dir, "project");
+    fs.mkdirSync(project);
+    fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "user-project", private: true }));
+    const pulumiVersion = require("@pulumi/pulumi/package.json").version;
+    // The registry is reachable but slow; npm's cache already holds every package this repository installed.
+    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball, `@pulumi/pulumi@${pulumiVersion}`], {
+        cwd: project,
+    });
+    return project;
+}
+
+describe("installed from the npm tarball", function () {
+    // Build, pack and install take about 10 s here; a cold npm cache takes much longer.
+    this.timeout(180_000);
+    let dir: string;
+    let project: string;
+    let provider: string;
+    let proxy: RecordingProxy;
+    let host: ProviderHost;
+    let fx: Fixtures;
+
+    before(async function () {
+        const moto = await motoOrSkip(this);
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-install-"));
+        project = await userProject(dir);
+        provider = await serializedProvider(path.join(project, "node_modules", "pulumi-timestream-kms"));
+        proxy = await RecordingProxy.start(moto.endpoint, "aws");
+        fx = new Fixtures(moto.endpoint, REGION);
+        host = await ProviderHost.start({ cwd: project, pulumiFrom: project, env: { AWS_ENDPOINT_URL: proxy.endpoint } });
+        await host.configure({ "aws:region": REGION });
+    });
+
+    beforeEach(() => proxy.reset());
+
+    after(async () => {
+        await host?.stop();
+        await proxy?.stop();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("adopts, refreshes and restores a database from the user's project", async () => {
+        const [original, wanted] = await Promise.all([fx.createKey(), fx.createKey()]);
+        const db = await fx.createDatabase(original.arn);
+        const urn = urnOf(db.DatabaseName);
+        const inputs = { databaseName: db.DatabaseName, kmsKeyId: wanted.id, onDelete: "restore", __provider: provider };
+
+        const created = await host.create(urn, inputs);
+        expect(created.id).to.equal(db.DatabaseName);
+        expect(created.properties).to.include({ kmsKeyArn: wanted.arn, previousKmsKeyArn: original.arn, region: REGION, __provider: provider });
+        expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+
+        proxy.reset();
+        const read = await host.read(urn, created.id, created.properties);
+        expect(read.id).to.equal(db.DatabaseName);
+        expect(read.properties).to.include({ kmsKeyArn: wanted.arn, previousKmsKeyArn: original.arn });
+        // The key's facts come from the DescribeKey create already made.
+        expect(proxy.operations()).to.deep.equal(["DescribeDatabase"]);
+
+        proxy.reset();
+        await host.delete(urn, created.id, read.properties);
+        expect(proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+        expect(proxy.calls[2].input).to.deep.equal({ DatabaseName: db.DatabaseName, KmsKeyId: original.arn });
+        expect((await fx.describeDatabase(db.DatabaseName))?.KmsKeyId).to.equal(original.arn);
+    });
+
+    it("tells a project without the package to install it", async () => {
+        // The same host, started in a project that lacks the package: what made the test above pass is the copy installed in its project.
+        const empty = fs.mkdtempSync(path.join(dir, "empty-"));
+        const bare = await ProviderHost.start({ cwd: empty, pulumiFrom: project, env: { AWS_ENDPOINT_URL: proxy.endpoint } });
+        try {
+            await bare.configure({ "aws:region": REGION });
+            const error = await bare.check(urnOf("db"), {}, { databaseName: "db1", kmsKeyId: "alias/a", __provider: provider }).then(
+                () => undefined,
+                (e: Error) => e,
+            );
+            expect(error?.message).to.match(/cannot load the package pulumi-timestream-kms from this project.*npm install pulumi-timestream-kms/s);
+            expect(proxy.calls).to.deep.equal([]);
+        } finally {
+            await bare.stop();
+        }
+    });
+});
