@@ -7,9 +7,9 @@
  *     pulumi up
  */
 import * as pulumi from "@pulumi/pulumi";
-// A program of your own imports "pulumi-timestream-kms". This one lives inside the package, and the repository's
-// tsconfig resolves modules the Node 10 way, which knows no package self-reference; the relative path is the same code.
-import { DatabaseKmsKey, OnDelete } from "../provider";
+// Resolves to this repository's build through the devDependency "pulumi-timestream-kms": "file:." (run `npm run build`),
+// exactly as a user's program resolves the installed package.
+import { DatabaseKmsKey, OnDelete } from "pulumi-timestream-kms";
 
 const config = new pulumi.Config();
 

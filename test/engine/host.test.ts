@@ -312,6 +312,27 @@ describe("provider host (engine protocol)", function () {
         });
     });
 
+    describe("the repository as a Pulumi project", () => {
+        // `pulumi up` at the root runs the host in the root or in examples/ (Pulumi.yaml's main); the shim's require
+        // must resolve there through the devDependency "pulumi-timestream-kms": "file:.".
+        for (const dir of [".", "examples"]) {
+            it(`loads the provider when the host runs in ${dir === "." ? "the repository root" : dir + "/"}`, async () => {
+                const rootHost = await ProviderHost.start({ cwd: path.join(REPO, dir), env: { AWS_ENDPOINT_URL: proxy.endpoint } });
+                try {
+                    await rootHost.configure({ "aws:region": REGION });
+                    const news = { databaseName: "metrics", kmsKeyId: UNKNOWN, __provider: provider };
+
+                    const { failures } = await rootHost.check(urnOf("metrics"), {}, news);
+
+                    expect(failures).to.deep.equal([]);
+                    expect(proxy.calls).to.deep.equal([]);
+                } finally {
+                    await rootHost.stop();
+                }
+            });
+        }
+    });
+
     describe("the serialized provider", () => {
         it(`stays under ${MAX_PROVIDER_BYTES} bytes`, () => {
             expect(Buffer.byteLength(provider)).to.be.below(MAX_PROVIDER_BYTES);
