@@ -1,0 +1,285 @@
+import { expect } from "chai";
+import {
+    AccessDeniedException,
+    DescribeDatabaseCommand,
+    InternalServerException,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+    ThrottlingException,
+    UpdateDatabaseCommand,
+    ValidationException,
+} from "@aws-sdk/client-timestream-write";
+import { DescribeKeyCommand, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
+import { AwsSession, AwsTarget, DatabaseKmsKeyError, OperationContext, REQUIRED_IAM_ACTIONS, toDatabaseKmsKeyError } from "../../provider/aws";
+import { parseKeyRef } from "../../provider/keys";
+import { KEY_A, OTHER_REGION, REGION, aliasArn, awsError, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, useAwsMocks, useCleanAwsEnv } from "./fixtures";
+
+const TARGET: AwsTarget = { region: REGION };
+const CONTEXT: OperationContext = { operation: "create", databaseName: "metrics", region: REGION, kmsKeyId: "alias/metrics" };
+const meta = (overrides = {}) => ({ httpStatusCode: 400, attempts: 1, ...overrides });
+
+/** The configured endpoint URL of a client, or undefined when it resolves endpoints itself. */
+async function endpointOf(client: { config: { endpoint?: () => Promise<{ protocol: string; hostname: string; port?: number; path: string }> } }) {
+    const e = await client.config.endpoint?.();
+    return e && `${e.protocol}//${e.hostname}${e.port ? `:${e.port}` : ""}${e.path}`;
+}
+
+/** Lets every lookup started so far reach KMS before the mock answers. */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("aws", () => {
+    const aws = useAwsMocks();
+    useCleanAwsEnv();
+
+    describe("AwsSession clients", () => {
+        it("returns the same Timestream client for the same region, endpoint and profile", () => {
+            const session = new AwsSession();
+            const target = { region: REGION, endpoint: "http://127.0.0.1:5000/", profile: "ops" };
+            expect(session.timestream(target)).to.equal(session.timestream({ ...target }));
+        });
+
+        it("makes one Timestream client per region, endpoint and profile", () => {
+            const session = new AwsSession();
+            const clients = [TARGET, { region: OTHER_REGION }, { region: REGION, endpoint: "http://127.0.0.1:5000/" }, { region: REGION, profile: "ops" }].map((t) =>
+                session.timestream(t),
+            );
+            expect(new Set(clients).size).to.equal(4);
+        });
+
+        it("returns the same KMS client per region and profile, whatever the Timestream endpoint", () => {
+            const session = new AwsSession();
+            expect(session.kms(TARGET)).to.equal(session.kms({ region: REGION, endpoint: "http://127.0.0.1:5000/" }));
+            expect(session.kms(TARGET)).to.not.equal(session.kms({ region: OTHER_REGION }));
+            expect(session.kms(TARGET)).to.not.equal(session.kms({ region: REGION, profile: "ops" }));
+        });
+
+        it("gives each session its own clients", () => {
+            expect(new AwsSession().timestream(TARGET)).to.not.equal(new AwsSession().timestream(TARGET));
+        });
+
+        it("builds clients for the target's region", async () => {
+            const session = new AwsSession();
+            expect(await session.timestream({ region: OTHER_REGION }).config.region()).to.equal(OTHER_REGION);
+            expect(await session.kms({ region: OTHER_REGION }).config.region()).to.equal(OTHER_REGION);
+        });
+
+        it("leaves the Timestream endpoint to the SDK (and its discovery) when none is set", async () => {
+            const client = new AwsSession().timestream(TARGET);
+            expect(client.config.isCustomEndpoint).to.equal(false);
+            expect(await endpointOf(client)).to.equal(undefined);
+        });
+
+        it("puts the endpoint input in the Timestream client's config", async () => {
+            const client = new AwsSession().timestream({ region: REGION, endpoint: "http://127.0.0.1:5000/" });
+            expect(client.config.isCustomEndpoint).to.equal(true);
+            expect(await endpointOf(client)).to.equal("http://127.0.0.1:5000/");
+        });
+
+        it("puts AWS_ENDPOINT_URL in the Timestream client's config", async () => {
+            process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:5001/";
+            const client = new AwsSession().timestream(TARGET);
+            expect(client.config.isCustomEndpoint).to.equal(true);
+            expect(await endpointOf(client)).to.equal("http://127.0.0.1:5001/");
+        });
+
+        it("prefers AWS_ENDPOINT_URL_TIMESTREAM_WRITE to AWS_ENDPOINT_URL", async () => {
+            process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:5001/";
+            process.env.AWS_ENDPOINT_URL_TIMESTREAM_WRITE = "http://127.0.0.1:5002/";
+            expect(await endpointOf(new AwsSession().timestream(TARGET))).to.equal("http://127.0.0.1:5002/");
+        });
+
+        it("prefers the endpoint input to the environment", async () => {
+            process.env.AWS_ENDPOINT_URL_TIMESTREAM_WRITE = "http://127.0.0.1:5002/";
+            expect(await endpointOf(new AwsSession().timestream({ region: REGION, endpoint: "http://127.0.0.1:5000/" }))).to.equal("http://127.0.0.1:5000/");
+        });
+
+        it("leaves configured endpoints out when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true", async () => {
+            process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:5001/";
+            process.env.AWS_ENDPOINT_URL_TIMESTREAM_WRITE = "http://127.0.0.1:5002/";
+            process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS = "true";
+            const client = new AwsSession().timestream(TARGET);
+            expect(client.config.isCustomEndpoint).to.equal(false);
+            expect(await endpointOf(client)).to.equal(undefined);
+        });
+
+        it("still honours the endpoint input when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true", async () => {
+            process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS = "true";
+            expect(await endpointOf(new AwsSession().timestream({ region: REGION, endpoint: "http://127.0.0.1:5000/" }))).to.equal("http://127.0.0.1:5000/");
+        });
+    });
+
+    describe("AwsSession.defaultRegion", () => {
+        it("returns AWS_REGION", async () => {
+            process.env.AWS_REGION = OTHER_REGION;
+            expect(await new AwsSession().defaultRegion(undefined)).to.equal(OTHER_REGION);
+        });
+
+        it("returns undefined when no region is set anywhere", async () => {
+            expect(await new AwsSession().defaultRegion(undefined)).to.equal(undefined);
+        });
+    });
+
+    describe("AwsSession.describeDatabase and updateDatabase", () => {
+        it("sends DescribeDatabase for the context's database and returns it", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            const db = await new AwsSession().describeDatabase(TARGET, CONTEXT);
+            expect(db?.KmsKeyId).to.equal(keyArn(KEY_A));
+            expect(aws.timestream.commandCalls(DescribeDatabaseCommand).map((c) => c.args[0].input)).to.deep.equal([{ DatabaseName: "metrics" }]);
+        });
+
+        it("returns undefined for a database that does not exist", async () => {
+            expect(await new AwsSession().describeDatabase(TARGET, CONTEXT)).to.equal(undefined);
+            expect(aws.timestream.commandCalls(DescribeDatabaseCommand)).to.have.length(1);
+        });
+
+        it("maps any other DescribeDatabase failure to a DatabaseKmsKeyError", async () => {
+            aws.timestream.on(DescribeDatabaseCommand).rejects(awsError(AccessDeniedException, "no", meta()));
+            const error = await rejectionOf(new AwsSession().describeDatabase(TARGET, CONTEXT));
+            expect(error).to.include({ code: "AccessDenied" });
+        });
+
+        it("sends UpdateDatabase with the database and key and returns the database it reports", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            const db = await new AwsSession().updateDatabase(TARGET, CONTEXT, keyArn("other"));
+            expect(db.KmsKeyId).to.equal(keyArn("other"));
+            expect(aws.timestream.commandCalls(UpdateDatabaseCommand).map((c) => c.args[0].input)).to.deep.equal([{ DatabaseName: "metrics", KmsKeyId: keyArn("other") }]);
+        });
+
+        it("maps an UpdateDatabase failure to a DatabaseKmsKeyError", async () => {
+            const error = await rejectionOf(new AwsSession().updateDatabase(TARGET, CONTEXT, keyArn(KEY_A)));
+            expect(error).to.include({ code: "DatabaseNotFound" });
+        });
+    });
+
+    describe("AwsSession.describeKey", () => {
+        const lookUp = (session: AwsSession, value: string, target = TARGET, context = CONTEXT) => session.describeKey(target, context, parseKeyRef(value)!);
+
+        it("asks KMS once for many lookups of one key by key ID and key ARN", async () => {
+            knowKey(aws, keyMetadata(KEY_A), KEY_A, keyArn(KEY_A));
+            const session = new AwsSession();
+            const answers = [];
+            for (const value of [KEY_A, keyArn(KEY_A), KEY_A, keyArn(KEY_A), KEY_A]) answers.push(await lookUp(session, value));
+            expect(answers.map((a) => a.Arn)).to.deep.equal(answers.map(() => keyArn(KEY_A)));
+            expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: KEY_A }]);
+        });
+
+        it("asks for an alias once, then answers its key's ID and ARN from the cache", async () => {
+            knowKey(aws, keyMetadata(KEY_A), "alias/metrics", KEY_A, keyArn(KEY_A));
+            const session = new AwsSession();
+            await lookUp(session, "alias/metrics");
+            await lookUp(session, "alias/metrics");
+            await lookUp(session, KEY_A);
+            await lookUp(session, keyArn(KEY_A));
+            expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/metrics" }]);
+        });
+
+        it("asks again for an alias after its key was looked up, since the alias may point elsewhere", async () => {
+            knowKey(aws, keyMetadata(KEY_A), "alias/metrics", KEY_A);
+            const session = new AwsSession();
+            await lookUp(session, KEY_A);
+            await lookUp(session, "alias/metrics");
+            expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: KEY_A }, { KeyId: "alias/metrics" }]);
+        });
+
+        it("keeps same-named aliases of different accounts apart", async () => {
+            knowKey(aws, keyMetadata(KEY_A), aliasArn("metrics"), "arn:aws:kms:us-east-1:444455556666:alias/metrics");
+            const session = new AwsSession();
+            await lookUp(session, aliasArn("metrics"));
+            await lookUp(session, "arn:aws:kms:us-east-1:444455556666:alias/metrics");
+            expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(2);
+        });
+
+        it("asks once per region, since a multi-Region key has the same ID in each", async () => {
+            const mrk = "mrk-1234abcd12ab34cd56ef1234567890ab";
+            knowKey(aws, keyMetadata(mrk), mrk);
+            const session = new AwsSession();
+            await lookUp(session, mrk, TARGET);
+            await lookUp(session, mrk, { region: OTHER_REGION });
+            const regions = await Promise.all(aws.kms.commandCalls(DescribeKeyCommand).map((c) => (c.thisValue as KMSClient).config.region()));
+            expect(regions).to.deep.equal([REGION, OTHER_REGION]);
+        });
+
+        it("does not keep a failed lookup", async () => {
+            const session = new AwsSession();
+            const first = await rejectionOf(lookUp(session, "alias/metrics"));
+            knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
+            const second = await lookUp(session, "alias/metrics");
+            expect(first).to.include({ code: "KeyNotFound" });
+            expect(second.Arn).to.equal(keyArn(KEY_A));
+            expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(2);
+        });
+
+        it("shares one call among parallel lookups of one key", async () => {
+            const pending: ((value: unknown) => void)[] = [];
+            aws.kms.on(DescribeKeyCommand).callsFake(() => new Promise((resolve) => pending.push(resolve)));
+            const session = new AwsSession();
+            const lookups = Promise.all([KEY_A, keyArn(KEY_A), KEY_A, KEY_A].map((v) => lookUp(session, v)));
+            await tick();
+            for (const answer of pending) answer({ KeyMetadata: keyMetadata(KEY_A) });
+            expect((await lookups).map((k) => k.KeyId)).to.deep.equal([KEY_A, KEY_A, KEY_A, KEY_A]);
+            expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(1);
+        });
+
+        it("names each caller's own database when a shared lookup fails", async () => {
+            const session = new AwsSession();
+            const errors = await Promise.all(
+                ["metrics", "orders"].map((db) => lookUp(session, "alias/gone", TARGET, { ...CONTEXT, databaseName: db }).catch((e: Error) => e.message)),
+            );
+            expect(errors[0]).to.include('database "metrics"');
+            expect(errors[1]).to.include('database "orders"');
+            expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(1);
+        });
+    });
+
+    describe("toDatabaseKmsKeyError", () => {
+        const networkError = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5000"), { code: "ECONNREFUSED" });
+        const credentialsError = Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
+        const timeoutError = Object.assign(new Error("Connection timed out after 5000 ms"), { name: "TimeoutError" });
+        const samples: [string, unknown, string, RegExp][] = [
+            ["AccessDeniedException", awsError(AccessDeniedException, "not authorized", meta()), "AccessDenied", /AWS denied the request/],
+            ["UnrecognizedClientException", Object.assign(new Error("bad token"), { name: "UnrecognizedClientException" }), "AccessDenied", /AWS denied/],
+            ["ServiceQuotaExceededException", awsError(ServiceQuotaExceededException, "quota", meta()), "GrantLimit", /KMS grant limit/],
+            ["ResourceNotFoundException", awsError(ResourceNotFoundException, "no db", meta()), "DatabaseNotFound", /the database does not exist/],
+            ["NotFoundException", awsError(NotFoundException, "Invalid keyId", meta()), "KeyNotFound", /KMS has no such key or alias in us-east-1/],
+            ["ValidationException", awsError(ValidationException, "bad key", meta()), "Rejected", /AWS rejected the request/],
+            ["ThrottlingException", awsError(ThrottlingException, "slow down", meta({ attempts: 3 })), "Unavailable", /kept failing after 3 attempt\(s\)/],
+            ["a 500", awsError(InternalServerException, "boom", meta({ httpStatusCode: 500, attempts: 3 })), "Unavailable", /after 3 attempt\(s\).*HTTP 500/],
+            ["ECONNREFUSED", networkError, "Unreachable", /could not be reached.*ECONNREFUSED/],
+            ["TimeoutError", timeoutError, "Unreachable", /could not be reached/],
+            ["CredentialsProviderError", credentialsError, "NoCredentials", /no AWS credentials were found/],
+            ["an unknown error", Object.assign(new Error("odd"), { name: "ConflictException" }), "Failed", /failed: ConflictException: odd$/],
+            ["a thrown string", "plain string", "Failed", /failed: Error: plain string$/],
+        ];
+
+        for (const [what, cause, code, says] of samples) {
+            it(`maps ${what} to ${code}, keeping it as the cause`, () => {
+                const error = toDatabaseKmsKeyError(cause, CONTEXT);
+                expect(error).to.be.instanceOf(DatabaseKmsKeyError).and.instanceOf(Error);
+                expect(error).to.include({ code, name: "DatabaseKmsKeyError", cause });
+                expect(error.message).to.match(says);
+            });
+        }
+
+        it("names the operation, database, region and key in every message", () => {
+            for (const [what, cause] of samples) {
+                expect(toDatabaseKmsKeyError(cause, CONTEXT).message, what).to.match(/^create of database "metrics" in us-east-1 with KMS key "alias\/metrics" failed: /);
+            }
+        });
+
+        it("lists every IAM action the provider needs on AccessDenied", () => {
+            const message = toDatabaseKmsKeyError(awsError(AccessDeniedException, "no", meta()), CONTEXT).message;
+            for (const action of REQUIRED_IAM_ACTIONS) expect(message).to.include(action);
+            expect(REQUIRED_IAM_ACTIONS).to.include.members(["timestream:DescribeEndpoints", "timestream:DescribeDatabase", "timestream:UpdateDatabase", "kms:DescribeKey", "kms:CreateGrant"]);
+        });
+
+        it("leaves the key out of the message when the context has none", () => {
+            const error = toDatabaseKmsKeyError(new Error("odd"), { ...CONTEXT, kmsKeyId: undefined });
+            expect(error.message).to.equal('create of database "metrics" in us-east-1 failed: Error: odd');
+        });
+
+        it("returns a DatabaseKmsKeyError unchanged", () => {
+            const original = toDatabaseKmsKeyError(new Error("odd"), CONTEXT);
+            expect(toDatabaseKmsKeyError(original, { ...CONTEXT, databaseName: "other" })).to.equal(original);
+        });
+    });
+});

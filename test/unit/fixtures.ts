@@ -1,0 +1,167 @@
+/**
+ * Shared pieces of the unit tests: the AWS SDK mocks, a clean AWS environment
+ * per test, a configured provider, and the AWS answers (databases, keys) the
+ * tests hand to the mocks.
+ */
+import * as path from "node:path";
+import * as os from "node:os";
+import { expect } from "chai";
+import { mockClient, AwsClientStub } from "aws-sdk-client-mock";
+import {
+    Database,
+    DescribeDatabaseCommand,
+    ResourceNotFoundException,
+    TimestreamWriteClient,
+    UpdateDatabaseCommand,
+} from "@aws-sdk/client-timestream-write";
+import { DescribeKeyCommand, KeyMetadata, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
+import { Config } from "@pulumi/pulumi/cmd/dynamic-provider/config";
+import { DatabaseKmsKeyError } from "../../provider/aws";
+import { DatabaseKmsKeyOutputs, DatabaseKmsKeyProvider } from "../../provider/lifecycle";
+
+export const REGION = "us-east-1";
+export const OTHER_REGION = "eu-west-1";
+export const ACCOUNT = "111122223333";
+export const KEY_A = "1234abcd-12ab-34cd-56ef-1234567890ab";
+export const KEY_B = "0987dcba-09fe-87dc-65ba-ab0987654321";
+/** The key a database had before a resource took it over. */
+export const KEY_OLD = "aaaabbbb-cccc-dddd-eeee-ffff00001111";
+
+export const keyArn = (id: string, region = REGION) => `arn:aws:kms:${region}:${ACCOUNT}:key/${id}`;
+export const aliasArn = (name: string, region = REGION) => `arn:aws:kms:${region}:${ACCOUNT}:alias/${name}`;
+export const databaseArn = (name: string, region = REGION) => `arn:aws:timestream:${region}:${ACCOUNT}:database/${name}`;
+
+export const CREATED = new Date("2026-01-02T03:04:05.000Z");
+export const UPDATED = new Date("2026-02-03T04:05:06.000Z");
+
+/** The AWS SDK mocks of one suite: installed before it, emptied before each test, removed after it. */
+export interface AwsMocks {
+    timestream: AwsClientStub<TimestreamWriteClient>;
+    kms: AwsClientStub<KMSClient>;
+}
+
+/**
+ * Mocks `send` of every Timestream and KMS client for the enclosing suite, as
+ * an AWS account holding no database and no key; tests add what they need.
+ * Removed afterwards so that suites talking to moto in the same mocha run get
+ * real clients.
+ */
+export function useAwsMocks(): AwsMocks {
+    const mocks = {} as AwsMocks;
+    before(() => {
+        mocks.timestream = mockClient(TimestreamWriteClient);
+        mocks.kms = mockClient(KMSClient);
+    });
+    beforeEach(() => {
+        mocks.timestream.reset();
+        mocks.kms.reset();
+        // Generic answers first: the more specific ones tests add later take precedence.
+        const noDatabase = () => awsError(ResourceNotFoundException, "The database does not exist.", { httpStatusCode: 404 });
+        mocks.timestream.on(DescribeDatabaseCommand).rejects(noDatabase()).on(UpdateDatabaseCommand).rejects(noDatabase());
+        mocks.kms.on(DescribeKeyCommand).rejects(awsError(NotFoundException, "Invalid keyId", { httpStatusCode: 400 }));
+    });
+    after(() => {
+        mocks.timestream.restore();
+        mocks.kms.restore();
+    });
+    return mocks;
+}
+
+// Variables through which the SDK would find a region, profile or endpoint outside the test's control.
+const AWS_SETTINGS = /^AWS_(REGION|DEFAULT_REGION|PROFILE|ENDPOINT_URL.*|IGNORE_CONFIGURED_ENDPOINT_URLS|CONFIG_FILE|SHARED_CREDENTIALS_FILE)$/;
+
+/**
+ * Gives each test of the enclosing suite an environment with no AWS region,
+ * profile or endpoint (and no shared config file), and puts process.env back
+ * as it was after each test.
+ */
+export function useCleanAwsEnv(): void {
+    let saved: Record<string, string | undefined> = {};
+    beforeEach(() => {
+        saved = { ...process.env };
+        for (const name of Object.keys(process.env)) if (AWS_SETTINGS.test(name)) delete process.env[name];
+        const nowhere = path.join(os.tmpdir(), "timestream-kms-unit-no-such-dir");
+        process.env.AWS_CONFIG_FILE = path.join(nowhere, "config");
+        process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(nowhere, "credentials");
+    });
+    afterEach(() => {
+        for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+        Object.assign(process.env, saved);
+    });
+}
+
+/** A provider configured as the host does it, with `config` as the stack config. */
+export async function configuredProvider(config: Record<string, string> = {}): Promise<DatabaseKmsKeyProvider> {
+    const provider = new DatabaseKmsKeyProvider();
+    await provider.configure({ config: new Config(config, "timestream-kms-test") });
+    return provider;
+}
+
+/** KMS DescribeKey metadata of an enabled symmetric customer managed key, with `overrides`. */
+export function keyMetadata(id: string, overrides: Partial<KeyMetadata> = {}): KeyMetadata {
+    return {
+        KeyId: id,
+        Arn: keyArn(id),
+        KeyState: "Enabled",
+        Enabled: true,
+        KeyUsage: "ENCRYPT_DECRYPT",
+        KeySpec: "SYMMETRIC_DEFAULT",
+        KeyManager: "CUSTOMER",
+        ...overrides,
+    } as KeyMetadata;
+}
+
+/** A database as DescribeDatabase reports it on AWS (KmsKeyId a key ARN), with `overrides`. */
+export function database(name: string, kmsKeyId: string, overrides: Partial<Database> = {}): Database {
+    return { DatabaseName: name, Arn: databaseArn(name), KmsKeyId: kmsKeyId, TableCount: 2, CreationTime: CREATED, LastUpdatedTime: UPDATED, ...overrides };
+}
+
+/** Resource state as create would have recorded it for `name` on key `kmsKeyArn`. */
+export function stateOf(name: string, kmsKeyArn: string, overrides: Partial<DatabaseKmsKeyOutputs> = {}): DatabaseKmsKeyOutputs {
+    return {
+        databaseName: name,
+        kmsKeyId: kmsKeyArn,
+        region: REGION,
+        onDelete: "retain",
+        databaseArn: databaseArn(name),
+        kmsKeyArn,
+        previousKmsKeyArn: keyArn(KEY_OLD),
+        tableCount: 2,
+        creationTime: CREATED.toISOString(),
+        lastUpdatedTime: UPDATED.toISOString(),
+        keyManager: "CUSTOMER",
+        keyState: "Enabled",
+        ...overrides,
+    };
+}
+
+/** Makes KMS answer DescribeKey for each of `names` with `metadata`. */
+export function knowKey(mocks: AwsMocks, metadata: KeyMetadata, ...names: string[]): void {
+    for (const name of names) mocks.kms.on(DescribeKeyCommand, { KeyId: name }).resolves({ KeyMetadata: metadata });
+}
+
+/**
+ * Makes Timestream hold `db`: DescribeDatabase returns it, and UpdateDatabase
+ * returns it with the key it was sent (as AWS does for a key ARN).
+ */
+export function holdDatabase(mocks: AwsMocks, db: Database): void {
+    mocks.timestream.on(DescribeDatabaseCommand, { DatabaseName: db.DatabaseName }).resolves({ Database: db });
+    mocks.timestream
+        .on(UpdateDatabaseCommand, { DatabaseName: db.DatabaseName })
+        .callsFake((input: { KmsKeyId: string }) => ({ Database: { ...db, KmsKeyId: input.KmsKeyId, LastUpdatedTime: UPDATED } }));
+}
+
+/** An AWS SDK exception as the SDK builds it from a response (Timestream's carry `Message`, KMS's `message`). */
+export function awsError<T>(Type: new (options: any) => T, message: string, $metadata: { httpStatusCode?: number; attempts?: number } = {}): T {
+    return new Type({ message, Message: message, $metadata });
+}
+
+/** The DatabaseKmsKeyError `promise` fails with; fails the test when it succeeds or fails otherwise. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<DatabaseKmsKeyError> {
+    const error = await promise.then(
+        () => expect.fail("expected a DatabaseKmsKeyError, but it succeeded"),
+        (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(DatabaseKmsKeyError);
+    return error as DatabaseKmsKeyError;
+}

@@ -1,0 +1,78 @@
+import { expect } from "chai";
+import { DescribeKeyCommand } from "@aws-sdk/client-kms";
+import { DescribeDatabaseCommand, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
+import { DatabaseKmsKeyOutputs } from "../../../provider/lifecycle";
+import { KEY_A, KEY_B, KEY_OLD, configuredProvider, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv } from "../fixtures";
+
+const RESTORE = stateOf("metrics", keyArn(KEY_A), { onDelete: "restore" });
+
+describe("DatabaseKmsKeyProvider.delete", () => {
+    const aws = useAwsMocks();
+    useCleanAwsEnv();
+
+    const remove = async (props: DatabaseKmsKeyOutputs = RESTORE) => (await configuredProvider()).delete("metrics", props);
+    const awsCalls = () => [...aws.timestream.calls(), ...aws.kms.calls()];
+    const updates = () => aws.timestream.commandCalls(UpdateDatabaseCommand).map((c) => c.args[0].input);
+
+    it("makes no AWS call when onDelete is retain", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        await remove({ ...RESTORE, onDelete: "retain" });
+        expect(awsCalls()).to.have.length(0);
+    });
+
+    it("makes no AWS call when state has no onDelete, whose default is retain", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        const props: Partial<DatabaseKmsKeyOutputs> = { ...RESTORE };
+        delete props.onDelete;
+        await remove(props as DatabaseKmsKeyOutputs);
+        expect(awsCalls()).to.have.length(0);
+    });
+
+    it("puts the previous key back when the database still uses this resource's key", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
+        await remove();
+        expect(aws.timestream.commandCalls(DescribeDatabaseCommand).map((c) => c.args[0].input)).to.deep.equal([{ DatabaseName: "metrics" }]);
+        expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: keyArn(KEY_OLD) }]);
+        expect(updates()).to.deep.equal([{ DatabaseName: "metrics", KmsKeyId: keyArn(KEY_OLD) }]);
+    });
+
+    it("succeeds without UpdateDatabase when the database is already gone", async () => {
+        await remove();
+        expect(aws.timestream.commandCalls(DescribeDatabaseCommand)).to.have.length(1);
+        expect(updates()).to.deep.equal([]);
+    });
+
+    it("leaves the key alone when someone else has changed it since", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_B)));
+        await remove();
+        expect(updates()).to.deep.equal([]);
+        expect(aws.kms.calls()).to.have.length(0);
+    });
+
+    it("sends no UpdateDatabase when the previous key is the current one", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        await remove({ ...RESTORE, previousKmsKeyArn: keyArn(KEY_A) });
+        expect(updates()).to.deep.equal([]);
+        expect(aws.kms.calls()).to.have.length(0);
+    });
+
+    it("refuses to restore a previous key that is now disabled, sending no UpdateDatabase", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        knowKey(aws, keyMetadata(KEY_OLD, { KeyState: "Disabled" }), keyArn(KEY_OLD));
+        const error = await rejectionOf(remove());
+        expect(error).to.include({ code: "KeyUnusable" });
+        expect(error.message).to.include(`delete (restore previous key) of database "metrics" in us-east-1 with KMS key "${keyArn(KEY_OLD)}"`);
+        expect(error.message).to.include("its state is Disabled");
+        expect(updates()).to.deep.equal([]);
+    });
+
+    it("fails with KeyConflict when another writer's key is registered instead of the previous key", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        aws.timestream.on(UpdateDatabaseCommand).resolves({ Database: database("metrics", keyArn(KEY_B)) });
+        knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
+        const error = await rejectionOf(remove());
+        expect(error).to.include({ code: "KeyConflict" });
+        expect(updates()).to.have.length(1);
+    });
+});

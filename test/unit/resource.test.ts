@@ -1,0 +1,115 @@
+/**
+ * The provider as Pulumi stores and reloads it. The shim is taken from the
+ * built `dist/` (run `npm run build` first), not from the TypeScript source:
+ * the serialized text is then exactly what a user's state holds, and the
+ * package the reloaded shim requires by name is that same build.
+ */
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import requireFromString from "require-from-string";
+import { DescribeKeyCommand } from "@aws-sdk/client-kms";
+import { Config } from "@pulumi/pulumi/cmd/dynamic-provider/config";
+import { linkedProject } from "../support/host";
+import { REGION, keyMetadata, KEY_A, knowKey, useAwsMocks, useCleanAwsEnv } from "./fixtures";
+
+const DIST = path.resolve(__dirname, "..", "..", "dist");
+
+/** The shim from the build, typed by its source. */
+function builtShim(): typeof import("../../provider/resource") {
+    const file = path.join(DIST, "resource.js");
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` before the unit tests`);
+    return require(file);
+}
+
+/** Serializes the provider exactly as `pulumi.dynamic.Resource` does. */
+async function serialize(): Promise<{ text: string; containsSecrets: boolean }> {
+    const provider = builtShim().serializableProvider();
+    return pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+}
+
+/**
+ * Loads serialized text as the dynamic-provider host does. require-from-string
+ * gets no file name, so the shim's `require` resolves from the working
+ * directory: the host runs in the user's project, and so does this.
+ */
+function reload(text: string, cwd: string): pulumi.dynamic.ResourceProvider {
+    const before = process.cwd();
+    process.chdir(cwd);
+    try {
+        return requireFromString(text).handler();
+    } finally {
+        process.chdir(before);
+    }
+}
+
+/** What a fresh process prints after reloading `text` in `cwd` and calling `configure`, as the host does: the error, or "loaded". */
+function configureInFreshProcess(text: string, cwd: string): string {
+    const script = `
+        const provider = require(process.argv[1])(require("fs").readFileSync(0, "utf8")).handler();
+        // Awaited as the host does, so a synchronous throw counts as a failure too.
+        (async () => provider.configure({ config: { get: () => undefined } }))().then(() => console.log("loaded"), (e) => console.log(e.message));`;
+    return execFileSync(process.execPath, ["-e", script, require.resolve("require-from-string")], { cwd, input: text, encoding: "utf8" }).trim();
+}
+
+const configureRequest = () => ({ config: new Config({ "aws:region": REGION }, "timestream-kms-test") });
+
+describe("serialized provider", () => {
+    const aws = useAwsMocks();
+    useCleanAwsEnv();
+    const made: string[] = [];
+    const project = (dir: string) => (made.push(dir), dir);
+
+    after(() => {
+        for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("carries no AWS credential from the environment and no native code", async () => {
+        process.env.AWS_ACCESS_KEY_ID = "AKIAUNITTESTDISTINCT7";
+        process.env.AWS_SECRET_ACCESS_KEY = "unitTestSecret/DistinctValue+9Qz";
+        process.env.AWS_SESSION_TOKEN = "unitTestSessionTokenDistinct42";
+        const { text, containsSecrets } = await serialize();
+        expect(text).to.include("exports.handler");
+        for (const secret of ["AKIAUNITTESTDISTINCT7", "unitTestSecret/DistinctValue+9Qz", "unitTestSessionTokenDistinct42", "native code"]) {
+            expect(text).to.not.include(secret);
+        }
+        expect(containsSecrets).to.equal(false);
+    });
+
+    it("serializes to the same text every time, so the host loads it once", async () => {
+        expect((await serialize()).text).to.equal((await serialize()).text);
+    });
+
+    it("reloads in the user's project and checks inputs with the installed package", async () => {
+        knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
+        const provider = reload((await serialize()).text, project(linkedProject()));
+        await provider.configure!(configureRequest());
+
+        const news = { databaseName: "metrics", kmsKeyId: "alias/metrics" };
+        expect(await provider.check!({}, news)).to.deep.equal({ inputs: news, failures: [] });
+        expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/metrics" }]);
+        expect(require.cache[path.join(DIST, "lifecycle.js")], "the shim loaded the built package").to.not.equal(undefined);
+    });
+
+    it("reloads in the user's project and reports bad inputs as check failures", async () => {
+        const provider = reload((await serialize()).text, project(linkedProject()));
+        await provider.configure!(configureRequest());
+        const { failures } = await provider.check!({}, { databaseName: "x", kmsKeyId: "alias/metrics" });
+        expect(failures!.map((f) => f.property)).to.deep.equal(["databaseName"]);
+        expect(aws.kms.calls()).to.have.length(0);
+    });
+
+    it("loads the package from the user's project in a fresh process", async () => {
+        expect(configureInFreshProcess((await serialize()).text, project(linkedProject()))).to.equal("loaded");
+    });
+
+    it("says how to install the package when the user's project lacks it", async () => {
+        // In a fresh process: Node caches how `require` resolved for a module without a file name, whatever the cwd.
+        const message = configureInFreshProcess((await serialize()).text, project(fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-empty-"))));
+        expect(message).to.match(/^DatabaseKmsKey: cannot load the package pulumi-timestream-kms from this project \(Error: Cannot find module 'pulumi-timestream-kms\/lifecycle'/);
+        expect(message).to.match(/Install it in the Pulumi project's directory: npm install pulumi-timestream-kms$/);
+    });
+});
