@@ -46,7 +46,8 @@ export interface DatabaseKmsKeyOutputs extends DatabaseKmsKeyInputs {
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const INPUT_KEYS = ["databaseName", "kmsKeyId", "region", "endpoint", "onDelete"] as const;
 const DATABASE_NAME = /^[a-zA-Z0-9_.-]{3,256}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+// Two to four letters first: us-east-1, us-gov-west-1, eusc-de-east-1.
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 const ON_DELETE: readonly string[] = ["retain", "restore"];
 
 /**
@@ -71,16 +72,17 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     /**
      * Validates the inputs, each by its own rule, before any AWS call; a value
      * still unknown during preview passes. When the inputs are valid and name a
-     * new key, asks KMS (read-only) whether that key can protect the database,
+     * new key or region, asks KMS (read-only) whether that key can protect the database,
      * so `pulumi preview` shows a disabled, asymmetric or foreign-region key.
      */
     async check(olds: Partial<DatabaseKmsKeyInputs>, news: Partial<DatabaseKmsKeyInputs>): Promise<dynamic.CheckResult<DatabaseKmsKeyInputs>> {
         const failures = inputFailures(news);
         const inputs = news as DatabaseKmsKeyInputs;
-        if (failures.length > 0 || inputs.kmsKeyId === UNKNOWN || inputs.kmsKeyId === olds.kmsKeyId) return { inputs, failures };
+        if (failures.length > 0) return { inputs, failures };
         const region = await this.regionOf(inputs);
         if (region === undefined) return { inputs, failures: [{ property: "region", reason: noRegionAdvice() }] };
-        if (region === UNKNOWN) return { inputs, failures };
+        const unchanged = inputs.kmsKeyId === olds.kmsKeyId && region === (await this.regionOf(olds));
+        if (unchanged || region === UNKNOWN || inputs.kmsKeyId === UNKNOWN) return { inputs, failures };
         const context = contextOf("check", inputs, region);
         try {
             await this.usableKey(this.targetOf(inputs, region), context, inputs.kmsKeyId);
@@ -171,7 +173,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * it is. If this call fails, the resource stays in state.
      */
     async delete(id: string, props: DatabaseKmsKeyOutputs): Promise<void> {
-        if (onDeleteOf(props) !== "restore" || !props.previousKmsKeyArn) return;
+        // Nothing to put back when the database already had this key before the resource took it over.
+        if (onDeleteOf(props) !== "restore" || !props.previousKmsKeyArn || props.previousKmsKeyArn === props.kmsKeyArn) return;
         const inputs = { ...inputsOf(props), kmsKeyId: props.previousKmsKeyArn };
         const target = this.targetOf(inputs, props.region);
         const context = contextOf("delete (restore previous key)", inputs, props.region);
@@ -260,7 +263,7 @@ function inputFailures(news: Partial<Record<keyof DatabaseKmsKeyInputs, unknown>
     const rule = (property: keyof DatabaseKmsKeyInputs, required: boolean, problem: (value: string) => string | undefined) => {
         const value = news[property];
         if (value === UNKNOWN || (value === undefined && !required)) return;
-        const reason = typeof value !== "string" ? `${property} is required and must be a string` : problem(value);
+        const reason = typeof value === "string" ? problem(value) : `${property} ${required ? "is required and " : ""}must be a string`;
         if (reason !== undefined) failures.push({ property, reason });
     };
     rule("databaseName", true, (v) =>

@@ -40,9 +40,10 @@ export function serializableProvider(): pulumi.dynamic.ResourceProvider {
                 try {
                     lifecycle = require("pulumi-timestream-kms/lifecycle");
                 } catch (error) {
+                    // Node's first line says what was missing; its require stack says nothing a user can act on.
                     throw new Error(
                         "DatabaseKmsKey: cannot load the package pulumi-timestream-kms from this project " +
-                            `(${error}). Install it in the Pulumi project's directory: npm install pulumi-timestream-kms`,
+                            `(${String(error).split("\n")[0]}). Install it in the Pulumi project's directory: npm install pulumi-timestream-kms`,
                     );
                 }
                 this.implementation = new lifecycle.DatabaseKmsKeyProvider();
@@ -113,6 +114,10 @@ export class DatabaseKmsKey extends pulumi.dynamic.Resource {
             keyManager: undefined,
             keyState: undefined,
         };
-        super(serializableProvider(), name, props, opts, "timestream", "DatabaseKmsKey");
+        super(SHARED_PROVIDER, name, props, opts, "timestream", "DatabaseKmsKey");
     }
 }
+
+// One provider object for every resource: Pulumi caches the serialized text per object, so the program serializes
+// it once instead of once per resource. Its methods are only ever called in the provider host, after deserialization.
+const SHARED_PROVIDER = serializableProvider();

@@ -111,5 +111,23 @@ describe("serialized provider", () => {
         const message = configureInFreshProcess((await serialize()).text, project(fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-empty-"))));
         expect(message).to.match(/^DatabaseKmsKey: cannot load the package pulumi-timestream-kms from this project \(Error: Cannot find module 'pulumi-timestream-kms\/lifecycle'/);
         expect(message).to.match(/Install it in the Pulumi project's directory: npm install pulumi-timestream-kms$/);
+        expect(message, "Node's require stack is left out").to.not.include("Require stack");
+    });
+
+    it("is serialized once per program, however many resources it has", async () => {
+        // pulumi.dynamic.Resource caches the serialized text per provider object; every DatabaseKmsKey shares one.
+        const closure = require("@pulumi/pulumi/runtime/closure/serializeClosure");
+        const original = closure.serializeFunction;
+        let serialized = 0;
+        closure.serializeFunction = (...args: unknown[]) => (serialized++, original(...args));
+        try {
+            await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: () => ({}) }, "timestream-kms-test", "test", false);
+            const { DatabaseKmsKey } = require(path.join(DIST, "index.js"));
+            const resources = [1, 2, 3].map((n) => new DatabaseKmsKey(`key-${n}`, { databaseName: `metrics${n}`, kmsKeyId: "alias/metrics" }));
+            await Promise.all(resources.map((r) => new Promise((resolve) => r.urn.apply(resolve))));
+        } finally {
+            closure.serializeFunction = original;
+        }
+        expect(serialized).to.be.at.most(1);
     });
 });

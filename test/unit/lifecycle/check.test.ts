@@ -51,6 +51,16 @@ describe("DatabaseKmsKeyProvider.check", () => {
             });
         }
 
+        it("does not call an optional input required when it is not a string", async () => {
+            const { failures } = await check({ ...VALID, region: 1 });
+            expect(failures).to.deep.equal([{ property: "region", reason: "region must be a string" }]);
+        });
+
+        it("accepts a region whose first part has four letters (eusc-de-east-1)", async () => {
+            knowKey(aws, keyMetadata(KEY_A, { Arn: keyArn(KEY_A, "eusc-de-east-1") }), "alias/metrics");
+            expect((await check({ ...VALID, region: "eusc-de-east-1" })).failures).to.deep.equal([]);
+        });
+
         it("reports every bad input at once", async () => {
             const { failures } = await check({ databaseName: "x", kmsKeyId: "k", region: "r", endpoint: "e", onDelete: "o" });
             expect(failures.map((f) => f.property)).to.deep.equal(["databaseName", "kmsKeyId", "region", "endpoint", "onDelete"]);
@@ -96,6 +106,14 @@ describe("DatabaseKmsKeyProvider.check", () => {
 
         it("makes no AWS call when kmsKeyId is unchanged", async () => {
             expect(await check(VALID, VALID)).to.deep.equal({ inputs: VALID, failures: [] });
+            expect(awsCalls()).to.deep.equal([]);
+        });
+
+        it("fails kmsKeyId, without an AWS call, when the region moves away from an unchanged key ARN's region", async () => {
+            const olds = { ...VALID, kmsKeyId: keyArn(KEY_A) };
+            const { failures } = await check({ ...olds, region: OTHER_REGION }, olds);
+            expect(failures.map((f) => f.property)).to.deep.equal(["kmsKeyId"]);
+            expect(failures[0].reason).to.include(`it lives in ${REGION}`);
             expect(awsCalls()).to.deep.equal([]);
         });
 
