@@ -107,17 +107,39 @@ describe("examples/ program", () => {
 
     it("type-checks the way `pulumi up` compiles it", function () {
         this.timeout(30_000);
-        // @pulumi/pulumi's cmd/run puts the program directory's tsconfig.json compilerOptions (no "extends") over
-        // its own defaults, ES2020 and nodenext, and type-checks with ts-node.
-        const tsconfig = path.join(PROGRAM, "tsconfig.json");
-        const own = fs.existsSync(tsconfig) ? ts.parseConfigFileTextToJson(tsconfig, fs.readFileSync(tsconfig, "utf8")).config.compilerOptions : {};
-        const json = { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", ...own, noEmit: true };
-        const { options, errors } = ts.convertCompilerOptionsFromJson(json, PROGRAM);
-        const program = ts.createProgram([path.join(PROGRAM, "index.ts")], options);
+        expect(typeCheckProgram(path.join(PROGRAM, "index.ts"))).to.deep.equal([]);
+    });
 
-        const diagnostics = [...errors, ...ts.getPreEmitDiagnostics(program)].map(
-            (d) => `${d.file ? path.relative(ROOT, d.file.fileName) : "tsconfig"}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
-        );
-        expect(diagnostics).to.deep.equal([]);
+    it("the README's example program, with its keyManager check, type-checks as a user's program", function () {
+        this.timeout(30_000);
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+        const example = blocks.filter((b) => b.includes('from "pulumi-timestream-kms"') || b.startsWith("dbKey."));
+        expect(example, "the README's example and keyManager blocks").to.have.length(2);
+
+        expect(typeCheckProgram(path.join(PROGRAM, "readme-example.ts"), example.join("\n"))).to.deep.equal([]);
     });
 });
+
+/**
+ * Type-checks a program the way `pulumi up` does: @pulumi/pulumi's cmd/run puts the program directory's tsconfig.json
+ * compilerOptions (no "extends") over its own defaults, ES2020 and nodenext, and type-checks with ts-node. `text`, when
+ * given, stands in for the file's content, so a README snippet is checked as if it were a file in examples/.
+ */
+function typeCheckProgram(file: string, text?: string): string[] {
+    const tsconfig = path.join(PROGRAM, "tsconfig.json");
+    const own = fs.existsSync(tsconfig) ? ts.parseConfigFileTextToJson(tsconfig, fs.readFileSync(tsconfig, "utf8")).config.compilerOptions : {};
+    const json = { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", ...own, noEmit: true };
+    const { options, errors } = ts.convertCompilerOptionsFromJson(json, PROGRAM);
+    const host = ts.createCompilerHost(options);
+    if (text !== undefined) {
+        const { getSourceFile, fileExists, readFile } = host;
+        host.fileExists = (f) => f === file || fileExists.call(host, f);
+        host.readFile = (f) => (f === file ? text : readFile.call(host, f));
+        host.getSourceFile = (f, ...rest) => (f === file ? ts.createSourceFile(f, text, ts.ScriptTarget.ES2020) : getSourceFile.call(host, f, ...rest));
+    }
+    const program = ts.createProgram([file], options, host);
+    return [...errors, ...ts.getPreEmitDiagnostics(program)].map(
+        (d) => `${d.file ? path.relative(ROOT, d.file.fileName) : "tsconfig"}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
+    );
+}
