@@ -17,9 +17,12 @@ SDK_CLIENTS=(@aws-sdk/client-timestream-write @aws-sdk/client-kms)
 export CI=true
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
-# `npm run` hands its own settings to scripts (npm_config_local_prefix, nodedir, PATH with this checkout's .bin):
-# the scratch copies must resolve everything from themselves, so drop them. npmrc files still apply.
-for variable in $(compgen -e | grep -E '^(npm_|INIT_CWD$|NODE$)'); do unset "$variable"; done
+# `npm run` hands this checkout's settings to scripts (npm_config_local_prefix, npm_package_*, PATH with its .bin):
+# the scratch copies must resolve everything from themselves, so drop those; a user's own npm_config_* (registry,
+# cache) stay, and npmrc files still apply.
+for variable in $(compgen -e | grep -E '^(npm_(package|lifecycle)_|npm_(command|execpath|node_execpath)$|npm_config_(local_prefix|user_agent|npm_version|nodedir)$|INIT_CWD$|NODE$)'); do
+    unset "$variable"
+done
 PATH="$(tr ':' '\n' <<<"$PATH" | grep -vE '/node_modules/\.bin$|/node-gyp-bin$' | paste -sd: -)"
 export PATH
 
@@ -79,8 +82,8 @@ installed_version() {
     node -p "try { require(require.resolve('$2/package.json', { paths: ['$1'] })).version } catch { '-' }"
 }
 
-# A mocha count ("passing", "failing", "pending") from a log, 0 when absent.
-mocha_count() { grep -oE "^ +[0-9]+ $2" "$1" | tail -n 1 | grep -oE '[0-9]+' || echo 0; }
+# A mocha count ("passing", "failing", "pending") from a log (colours removed), 0 when absent.
+mocha_count() { sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -oE "^ +[0-9]+ $2" | tail -n 1 | grep -oE '[0-9]+' || echo 0; }
 
 # The folders under test/ that hold test files, e.g. "test/engine, test/integration, test/unit".
 suite_folders() {
@@ -93,7 +96,7 @@ TOTAL_PASSED=0
 TOTAL_FAILED=0
 TOTAL_SKIPPED=0
 
-# run_leg NAME NODE_MAJOR PACKAGE@VERSION... — scratch copy, install with that Node's npm, build, npm test.
+# run_leg NAME NODE_MAJOR PACKAGE@VERSION... — in the leg's scratch copy: install with that Node's npm, build, npm test.
 run_leg() {
     local name="$1" major="$2"
     shift 2
@@ -107,7 +110,6 @@ run_leg() {
         export PATH="$bin:$PATH"
         npm_config_nodedir="$(dirname "$bin")"
         export npm_config_nodedir
-        scratch_copy "$dir" || step="copying the checkout"
     fi
     : >"$logfile"
     if [ -z "$step" ]; then
@@ -151,6 +153,11 @@ mkdir -p "$COMPAT"
 # The lowest major only: the leg uses the machine's Node.js of that major (or the newest release of it).
 LOWEST_NODE="$(lowest_of "$(package_value 'p.engines.node')" | cut -d. -f1)"
 LOWEST_PULUMI="$(lowest_of "$(package_value "p.peerDependencies['@pulumi/pulumi']")")"
+# Every leg tests the same tree: copy it for all of them before any runs.
+for leg in $LEGS; do
+    case "$leg" in newest | lowest) ;; *) echo "compat: unknown leg '$leg' (newest, lowest)" >&2; exit 2 ;; esac
+    scratch_copy "$COMPAT/$leg" || { echo "compat: copying the checkout to .compat/$leg failed" >&2; exit 1; }
+done
 for leg in $LEGS; do
     case "$leg" in
         newest)
@@ -163,7 +170,6 @@ for leg in $LEGS; do
             for client in "${SDK_CLIENTS[@]}"; do specs+=("$client@$(lowest_of "$(package_value "p.dependencies['$client']")")"); done
             run_leg lowest "$LOWEST_NODE" "${specs[@]}"
             ;;
-        *) echo "compat: unknown leg '$leg' (newest, lowest)" >&2; exit 2 ;;
     esac
 done
 
