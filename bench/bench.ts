@@ -1,0 +1,355 @@
+/**
+ * `npm run bench`: what DatabaseKmsKey costs, measured against moto through a
+ * counting proxy and the real Pulumi dynamic-provider host. A benchmark, not a
+ * test: it reports, it does not assert. Writes bench/results/latest.json and
+ * latest.md and prints the table. BENCH_QUICK=1 shrinks every loop for a smoke run.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DescribeDatabaseCommand, TimestreamWriteClient, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import * as pulumi from "@pulumi/pulumi";
+import { Engine, Lab, mapLimit, openLab, ResourceState, runMain, startHost, withHost } from "./lab";
+import { countCalls, Counts, Floor, FLOORS, timesResources, verdict } from "./floor";
+import { markdown } from "./report";
+import type { Key } from "../test/support/fixtures";
+import { ProviderHost, Props, urnOf } from "../test/support/host";
+import { TEST_CREDENTIALS } from "../test/support/moto";
+import type { RecordedCall } from "../test/support/proxy";
+
+const QUICK = process.env.BENCH_QUICK === "1";
+const SCALE = QUICK ? [10, 20, 50] : [50, 200, 1000];
+const TIMING_ROUNDS = QUICK ? 5 : 30;
+const COLD_ROUNDS = QUICK ? 2 : 5;
+// Pulumi's default `--parallel` is 4 × GOMAXPROCS (the CPU count), or PULUMI_PARALLEL when set: see defaultParallel()
+// in pulumi/pulumi pkg/cmd/pulumi/operations/up.go and pulumi/pulumi#14989. CLIs before that change were unbounded
+// (math.MaxInt32, pulumi/pulumi#2123).
+const PARALLEL = Number(process.env.PULUMI_PARALLEL) || 4 * os.availableParallelism();
+// Loads fixtures into moto a few requests at a time; they are not measured.
+const FIXTURE_PARALLEL = 8;
+const RESULTS = path.join(__dirname, "results");
+
+/** One row of the call table. */
+export interface CallRow {
+    readonly operation: string;
+    /** The engine's gRPC calls, e.g. "check + create". */
+    readonly engine: string;
+    readonly counts: Counts;
+    readonly floor: Floor;
+    readonly verdict: string;
+}
+
+/** Host time vs the same AWS calls made by a bare SDK script, medians in ms. */
+export interface TimingRow {
+    readonly operation: string;
+    readonly awsCalls: string[];
+    readonly hostMs: number;
+    /** Undefined when the operation makes no AWS call. */
+    readonly bareMs?: number;
+    readonly ratio?: number;
+}
+
+export interface ColdStart {
+    readonly providerMs: number;
+    readonly emptyProviderMs: number;
+    readonly ratio: number;
+    readonly moduleLoadMs: number;
+}
+
+export interface ScaleRow {
+    readonly resources: number;
+    readonly parallel: number;
+    readonly totalMs: number;
+    readonly msPerResource: number;
+    readonly counts: Counts;
+    readonly floor: Floor;
+    readonly verdict: string;
+    /** Host VmHWM after loading the provider, before the resources. */
+    readonly baselineRssMiB?: number;
+    /** Host VmHWM after all resources. */
+    readonly peakRssMiB?: number;
+}
+
+export interface BenchResult {
+    readonly machine: Record<string, string | number>;
+    readonly date: string;
+    readonly quick: boolean;
+    readonly elapsedS: number;
+    readonly calls: CallRow[];
+    readonly serializedProviderBytes: number;
+    readonly timing: TimingRow[];
+    readonly coldStart: ColdStart;
+    readonly scale: ScaleRow[];
+}
+
+/** The keys every section uses: A (with an alias), B, and C (the databases' original key). */
+interface Keys {
+    readonly a: Key;
+    readonly b: Key;
+    readonly c: Key;
+    readonly alias: string;
+}
+
+async function main(): Promise<void> {
+    const started = performance.now();
+    const lab = await openLab();
+    const [a, b, c] = [await lab.fx.createKey(), await lab.fx.createKey(), await lab.fx.createKey()];
+    const keys: Keys = { a, b, c, alias: (await lab.fx.createAlias(a)).name };
+    const note = (what: string) => console.error(`bench: ${what} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+
+    note("AWS calls per operation");
+    const calls = await callsPerOperation(lab, keys);
+    note("host vs bare SDK timing");
+    const timing = await hostVersusBareSdk(lab, keys);
+    note("cold start");
+    const coldStart = await coldStarts(lab, keys);
+    const scale: ScaleRow[] = [];
+    for (const n of SCALE) {
+        note(`scale, ${n} resources`);
+        scale.push(await scaleRun(lab, keys, n));
+    }
+    const result: BenchResult = {
+        machine: machine(lab),
+        date: new Date().toISOString(),
+        quick: QUICK,
+        elapsedS: Math.round((performance.now() - started) / 100) / 10,
+        calls: [...calls, ...scale.map(scaleCallRow)],
+        serializedProviderBytes: Buffer.byteLength(lab.provider),
+        timing,
+        coldStart,
+        scale,
+    };
+    const table = markdown(result);
+    fs.mkdirSync(RESULTS, { recursive: true });
+    fs.writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+    fs.writeFileSync(path.join(RESULTS, "latest.md"), table);
+    console.log(table);
+    console.log(`Written to ${path.relative(process.cwd(), RESULTS)}/latest.json and latest.md in ${result.elapsedS} s.`);
+}
+
+/** The inputs a program would send for one resource. */
+function inputsFor(lab: Lab, databaseName: string, kmsKeyId: string, onDelete = "retain"): Props {
+    return { __provider: lab.provider, databaseName, kmsKeyId, onDelete };
+}
+
+/**
+ * (a) Each operation as one Pulumi command runs it: a fresh host, so no
+ * DescribeKey answer is cached yet. The state each one starts from is made by
+ * earlier commands, whose calls are not counted in the row.
+ */
+async function callsPerOperation(lab: Lab, keys: Keys): Promise<CallRow[]> {
+    const rows: CallRow[] = [];
+    /** Runs one command in a fresh host and records its calls as a row; returns what the command returns. */
+    const command = async <T>(operation: string, floor: Floor, run: (engine: Engine) => Promise<T>): Promise<T> =>
+        withHost(lab, async (host) => {
+            const engine = new Engine(host, lab.proxy);
+            const result = await run(engine);
+            const counts = countCalls(engine.trace.flatMap((t) => t.aws));
+            rows.push({ operation, engine: engine.trace.map((t) => t.method).join(" + "), counts, floor, verdict: verdict(counts, floor) });
+            return result;
+        });
+    const up = (engine: Engine, state: ResourceState | undefined, inputs: Props) => engine.up(state?.name ?? "calls", state, inputs).then((r) => r.state);
+
+    const first = (await lab.fx.createDatabase(keys.c.arn)).DatabaseName;
+    let state = await command("create, key differs", FLOORS.createKeyDiffers, (e) => up(e, undefined, inputsFor(lab, first, keys.a.id)));
+    const second = (await lab.fx.createDatabase(keys.a.arn)).DatabaseName;
+    const retained = await command("create, key already set", FLOORS.createKeyAlreadySet, (e) =>
+        e.up("calls-2", undefined, inputsFor(lab, second, keys.a.id)).then((r) => r.state),
+    );
+    await command("diff, nothing changed", FLOORS.noChange, (e) => up(e, state, inputsFor(lab, first, keys.a.id)));
+    await command("diff, same key given as its alias", FLOORS.sameKeyAsAlias, (e) => up(e, state, inputsFor(lab, first, keys.alias)));
+    state = (await command("read (refresh)", FLOORS.read, (e) => e.refresh(state))).state!;
+    state = await command("update, key differs", FLOORS.updateKeyDiffers, (e) => up(e, state, inputsFor(lab, first, keys.b.id)));
+    state = await command("update, onDelete only", FLOORS.updateInputOnly, (e) => up(e, state, inputsFor(lab, first, keys.b.id, "restore")));
+    await command("delete, retain", FLOORS.deleteRetain, (e) => e.destroy(retained));
+    await command("delete, restore", FLOORS.deleteRestore, (e) => e.destroy(state));
+
+    // moto's default key is unknown to KMS DescribeKey; on AWS the default key (alias/aws/timestream) is describable.
+    // Two resources adopt databases made on it, then someone puts the databases back on it out of band.
+    const onDefaultKey = [await lab.fx.createDatabase(), await lab.fx.createDatabase()];
+    const adopted = await withHost(lab, (host) =>
+        Promise.all(onDefaultKey.map((db, i) => new Engine(host).up(`default-${i}`, undefined, inputsFor(lab, db.DatabaseName, keys.a.id)))),
+    );
+    for (const db of onDefaultKey) await lab.fx.setDatabaseKey(db.DatabaseName, db.KmsKeyId!);
+    await command("read ×2 databases on a key KMS cannot describe (moto's default key)", timesResources(FLOORS.read, 2), async (e) => {
+        for (const { state: s } of adopted) await e.refresh(s);
+    });
+    return rows;
+}
+
+/** The scale runs as call rows: N resources sharing one alias. */
+function scaleCallRow(row: ScaleRow): CallRow {
+    return { operation: `create ×${row.resources}, one shared alias`, engine: `(check + create) ×${row.resources}`, counts: row.counts, floor: row.floor, verdict: row.verdict };
+}
+
+/**
+ * (c) Each operation through one warm host, timed from the engine's side of
+ * the gRPC call, then the very AWS calls it made (same inputs, same proxy)
+ * replayed by a bare SDK script, one after the other. Round 0 warms caches and is dropped.
+ */
+async function hostVersusBareSdk(lab: Lab, keys: Keys): Promise<TimingRow[]> {
+    const bare = bareSdk(lab);
+    const samples = new Map<string, { host: number[]; bare: number[]; aws: string[] }>();
+    const timed = async <T>(operation: string, round: number, run: () => Promise<T>): Promise<T> => {
+        const from = lab.proxy.calls.length;
+        const t0 = performance.now();
+        const result = await run();
+        const hostMs = performance.now() - t0;
+        const made = lab.proxy.calls.slice(from);
+        const t1 = performance.now();
+        for (const call of made) await bare(call);
+        const bareMs = performance.now() - t1;
+        if (round > 0) {
+            const s = samples.get(operation) ?? { host: [], bare: [], aws: made.map((c) => c.operation) };
+            s.host.push(hostMs);
+            s.bare.push(bareMs);
+            samples.set(operation, s);
+        }
+        return result;
+    };
+    const host = await startHost(lab);
+    try {
+        const engine = new Engine(host);
+        for (let round = 0; round <= TIMING_ROUNDS; round++) {
+            const db = (await lab.fx.createDatabase(keys.c.arn)).DatabaseName;
+            const name = `timing-${round}`;
+            let { state } = await timed("check + create, key differs", round, () => engine.up(name, undefined, inputsFor(lab, db, keys.a.id, "restore")));
+            ({ state } = await timed("check + diff, nothing changed", round, () => engine.up(name, state, inputsFor(lab, db, keys.a.id, "restore"))));
+            state = (await timed("read (refresh)", round, () => engine.refresh(state))).state!;
+            ({ state } = await timed("check + diff + update, key differs", round, () => engine.up(name, state, inputsFor(lab, db, keys.b.id, "restore"))));
+            await timed("delete, restore", round, () => engine.destroy(state));
+        }
+    } finally {
+        await host.stop();
+    }
+    return [...samples].map(([operation, s]) => {
+        const hostMs = median(s.host);
+        if (s.aws.length === 0) return { operation, awsCalls: s.aws, hostMs: round2(hostMs) };
+        const bareMs = median(s.bare);
+        return { operation, awsCalls: s.aws, hostMs: round2(hostMs), bareMs: round2(bareMs), ratio: round2(hostMs / bareMs) };
+    });
+}
+
+/** A bare SDK script: replays one recorded call with plain clients through the same proxy. */
+function bareSdk(lab: Lab): (call: RecordedCall) => Promise<unknown> {
+    const config = { endpoint: lab.proxy.endpoint, region: lab.region, credentials: TEST_CREDENTIALS };
+    const timestream = new TimestreamWriteClient(config);
+    const kms = new KMSClient(config);
+    return (call) => {
+        const input = call.input as never;
+        if (call.operation === "DescribeDatabase") return timestream.send(new DescribeDatabaseCommand(input));
+        if (call.operation === "UpdateDatabase") return timestream.send(new UpdateDatabaseCommand(input));
+        if (call.operation === "DescribeKey") return kms.send(new DescribeKeyCommand(input));
+        throw new Error(`the bare SDK script cannot replay ${call.operation}`);
+    };
+}
+
+/**
+ * (d) Spawn to first successful check, with this provider and with an empty
+ * one, alternating; the check names the key the state already has, so it makes
+ * no AWS call and the time is the host's and the module's. Then the module's
+ * own load time, measured inside a fresh node process in the project.
+ */
+async function coldStarts(lab: Lab, keys: Keys): Promise<ColdStart> {
+    const empty = { async check(olds: unknown, news: unknown) { return { inputs: news }; } };
+    const emptyProvider = (await pulumi.runtime.serializeFunction(() => empty)).text;
+    const news = (provider: string) => ({ __provider: provider, databaseName: "cold-start", kmsKeyId: keys.a.id });
+    const ours: number[] = [];
+    const baseline: number[] = [];
+    for (let round = 0; round < COLD_ROUNDS; round++) {
+        ours.push(await spawnToFirstCheck(lab, news(lab.provider)));
+        baseline.push(await spawnToFirstCheck(lab, news(emptyProvider)));
+    }
+    const script = 'const t = process.hrtime.bigint(); require("pulumi-timestream-kms/lifecycle"); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));';
+    const loads = Array.from({ length: COLD_ROUNDS }, () => {
+        const run = spawnSync(process.execPath, ["-e", script], { cwd: lab.project, encoding: "utf8", timeout: 60_000 });
+        if (run.status !== 0) throw new Error(`loading the provider module failed: ${run.stderr}`);
+        return Number(run.stdout);
+    });
+    const [providerMs, emptyProviderMs] = [median(ours), median(baseline)];
+    return { providerMs: round2(providerMs), emptyProviderMs: round2(emptyProviderMs), ratio: round2(providerMs / emptyProviderMs), moduleLoadMs: round2(median(loads)) };
+}
+
+async function spawnToFirstCheck(lab: Lab, inputs: Props): Promise<number> {
+    const t0 = performance.now();
+    const host = await startHost(lab);
+    try {
+        const { failures } = await host.check(urnOf("cold-start"), inputs, inputs);
+        if (failures.length > 0) throw new Error(`cold-start check failed: ${JSON.stringify(failures)}`);
+        return performance.now() - t0;
+    } finally {
+        await host.stop();
+    }
+}
+
+/**
+ * (e) N new resources sharing one alias through one host, each check then
+ * create, at most PARALLEL in flight. Peak memory is the host's VmHWM.
+ */
+async function scaleRun(lab: Lab, keys: Keys, n: number): Promise<ScaleRow> {
+    const databases = await mapLimit(Array.from({ length: n }), FIXTURE_PARALLEL, async () => (await lab.fx.createDatabase(keys.c.arn)).DatabaseName);
+    const host = await startHost(lab);
+    try {
+        // Loads the provider (no AWS call: the key is unchanged) so the baseline includes the module.
+        const probe = inputsFor(lab, "scale-probe", keys.alias);
+        await host.check(urnOf("scale-probe"), probe, probe);
+        const baselineRssMiB = peakRssMiB(host);
+        const engine = new Engine(host);
+        const from = lab.proxy.calls.length;
+        const t0 = performance.now();
+        await mapLimit(databases, PARALLEL, (db, i) => engine.up(`scale-${n}-${i}`, undefined, inputsFor(lab, db, keys.alias)));
+        const totalMs = performance.now() - t0;
+        const counts = countCalls(lab.proxy.calls.slice(from).map((c) => c.operation));
+        const floor = timesResources(FLOORS.createKeyDiffers, n);
+        return {
+            resources: n,
+            parallel: PARALLEL,
+            totalMs: Math.round(totalMs),
+            msPerResource: round2(totalMs / n),
+            counts,
+            floor,
+            verdict: verdict(counts, floor),
+            baselineRssMiB,
+            peakRssMiB: peakRssMiB(host),
+        };
+    } finally {
+        await host.stop();
+    }
+}
+
+/** The host's peak resident set size (VmHWM) in MiB; undefined where /proc is missing. */
+function peakRssMiB(host: ProviderHost): number | undefined {
+    try {
+        const kb = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${host.process.pid}/status`, "utf8"))?.[1];
+        return kb === undefined ? undefined : round2(Number(kb) / 1024);
+    } catch {
+        return undefined;
+    }
+}
+
+function machine(lab: Lab): Record<string, string | number> {
+    const moto = lab.startedMoto ? spawnSync("python3", ["-c", "import moto; print(moto.__version__)"], { encoding: "utf8" }).stdout.trim() : "";
+    return {
+        cpu: os.cpus()[0]?.model ?? "unknown",
+        cores: os.availableParallelism(),
+        memoryGiB: round2(os.totalmem() / 2 ** 30),
+        os: `${os.type()} ${os.release()}`,
+        node: process.version,
+        pulumi: require("@pulumi/pulumi/package.json").version,
+        moto: moto || (lab.startedMoto ? "unknown" : `external emulator at ${lab.upstream}`),
+    };
+}
+
+function median(values: number[]): number {
+    const sorted = [...values].sort((x, y) => x - y);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function round2(x: number): number {
+    return Math.round(x * 100) / 100;
+}
+
+runMain(main);

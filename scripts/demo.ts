@@ -1,0 +1,117 @@
+/**
+ * `npm run demo`: the whole DatabaseKmsKey lifecycle, offline, through the real
+ * Pulumi dynamic-provider host, against moto (or the emulator at
+ * AWS_ENDPOINT_URL). Prints what Pulumi would show at each step, the AWS calls
+ * the provider made (counted by a proxy) against the floor, and the database's
+ * key afterwards.
+ */
+import { Engine, openLab, ResourceState, runMain, Shown, TracedCall, withHost } from "../bench/lab";
+import { countCalls, Floor, FLOORS, floorText, verdict } from "../bench/floor";
+import { Key, uniqueName } from "../test/support/fixtures";
+import type { Props } from "../test/support/host";
+
+const SHOWN: Record<Shown, string> = { create: "+ create", same: "  same (nothing to do)", update: "~ update", replace: "+-replace", delete: "- delete" };
+
+interface Outcome {
+    readonly shown: Shown;
+    readonly note?: string;
+}
+
+/** Prints one step and checks it did what the walk expects; returns false when it did not. */
+type StepRunner = (title: string, expect: { shown: Shown; key: string }, floor: Floor, run: (engine: Engine) => Promise<Outcome>) => Promise<boolean>;
+
+async function main(): Promise<void> {
+    const started = performance.now();
+    const lab = await openLab();
+    const keyA = await lab.fx.createKey();
+    const keyB = await lab.fx.createKey();
+    const alias = await lab.fx.createAlias(keyA, `alias/${uniqueName("demo")}`);
+    const db = await lab.fx.createDatabase(keyB.arn, uniqueName("metrics"));
+    const label = keyLabeller({ "key A": keyA, "key B": keyB });
+    const liveKey = async () => label((await lab.fx.describeDatabase(db.DatabaseName))?.KmsKeyId ?? "(no database)");
+
+    console.log(`DatabaseKmsKey demo: the real Pulumi dynamic-provider host, ${lab.startedMoto ? "moto started here at" : "emulator at"} ${lab.upstream}, ${lab.region}`);
+    console.log("Each step is one Pulumi command, so it starts its own provider host, as the engine does.");
+    console.log(`  key A      ${short(keyA)}   (alias ${alias.name})`);
+    console.log(`  key B      ${short(keyB)}`);
+    console.log(`  database   ${db.DatabaseName}, created with ${await liveKey()}\n`);
+
+    let state: ResourceState | undefined;
+    let number = 0;
+    let calls = 0;
+    const inputs = (kmsKeyId: string): Props => ({ __provider: lab.provider, databaseName: db.DatabaseName, kmsKeyId, onDelete: "restore" });
+    const step: StepRunner = async (title, expect, floor, run) => {
+        console.log(`${++number}. ${title}`);
+        const { outcome, trace } = await withHost(lab, async (host) => {
+            const engine = new Engine(host, lab.proxy);
+            return { outcome: await run(engine), trace: engine.trace };
+        });
+        const made = trace.flatMap((t) => t.aws);
+        calls += made.length;
+        const key = await liveKey();
+        const ok = outcome.shown === expect.shown && key.startsWith(expect.key);
+        console.log(`     Pulumi shows   ${SHOWN[outcome.shown]}${outcome.note ? `: ${outcome.note}` : ""}`);
+        console.log(`     AWS calls      ${describeTrace(trace)}   [${verdict(countCalls(made), floor)}: ${floorText(floor)}]`);
+        console.log(`     database key   ${key}${ok ? "" : `   UNEXPECTED: expected ${expect.shown} and ${expect.key}`}`);
+        return ok;
+    };
+    const up = (kmsKeyId: string) => async (engine: Engine) => {
+        const result = await engine.up("demo", state, inputs(kmsKeyId));
+        state = result.state;
+        return { shown: result.shown };
+    };
+
+    const results = [
+        await step("pulumi up: adopt the database with key A (kmsKeyId: its key ID)", { shown: "create", key: "key A" }, FLOORS.createKeyDiffers, up(keyA.id)),
+        await step("pulumi up again, nothing changed", { shown: "same", key: "key A" }, FLOORS.noChange, up(keyA.id)),
+        await step(`pulumi up: the same key A, now given as its alias ${alias.name}`, { shown: "same", key: "key A" }, FLOORS.sameKeyAsAlias, up(alias.name)),
+        await step("pulumi up: rotate to key B (kmsKeyId: its key ID)", { shown: "update", key: "key B" }, FLOORS.updateKeyDiffers, up(keyB.id)),
+    ];
+
+    console.log(`${++number}. out of band: someone puts the database back on key A (straight in AWS, not through Pulumi)`);
+    await lab.fx.setDatabaseKey(db.DatabaseName, keyA.arn);
+    console.log(`     database key   ${await liveKey()}`);
+
+    results.push(
+        await step("pulumi refresh: read the database", { shown: "update", key: "key A" }, FLOORS.read, async (engine) => {
+            const before = label(String(state!.outputs.kmsKeyArn));
+            const result = await engine.refresh(state!);
+            state = result.state;
+            return { shown: result.shown, note: `drift, the state said ${before}, AWS says ${label(String(state?.outputs.kmsKeyArn))}` };
+        }),
+        await step("pulumi up: repair the drift (kmsKeyId is still key B)", { shown: "update", key: "key B" }, FLOORS.updateKeyDiffers, up(keyB.id)),
+        await step('pulumi destroy, with onDelete: "restore"', { shown: "delete", key: "key B" }, FLOORS.deleteRestoreNothingToPutBack, async (engine) => {
+            const previous = label(String(state!.outputs.previousKmsKeyArn));
+            const live = await liveKey();
+            const shown = await engine.destroy(state!);
+            const note = live === previous
+                ? `the database already uses ${previous}, the key it had before this resource adopted it: nothing to put back`
+                : `puts back ${previous}, the key the database had before this resource adopted it`;
+            return { shown, note };
+        }),
+    );
+
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const failed = results.filter((ok) => !ok).length;
+    console.log(`\nDone in ${seconds} s: ${number} steps, ${calls} AWS calls made by the provider.${failed ? ` ${failed} step(s) did not do what was expected.` : ""}`);
+    if (failed) process.exitCode = 1;
+}
+
+/** Names a key identifier as "key A (1a2b3c4d)" when it is one of `keys`. */
+function keyLabeller(keys: Record<string, Key>): (value: string) => string {
+    return (value) => {
+        const found = Object.entries(keys).find(([, key]) => value === key.id || value === key.arn);
+        return found ? `${found[0]} (${short(found[1])})` : value;
+    };
+}
+
+function short(key: Key): string {
+    return key.id.slice(0, 8);
+}
+
+/** e.g. "check: DescribeKey; create: DescribeDatabase, UpdateDatabase". */
+function describeTrace(trace: TracedCall[]): string {
+    return trace.map((t) => `${t.method}: ${t.aws.join(", ") || "none"}`).join("; ");
+}
+
+runMain(main);
