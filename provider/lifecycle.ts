@@ -140,9 +140,10 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         const database = await this.aws.describeDatabase(target, context);
         if (database === undefined) return { id: "", props: {} as DatabaseKmsKeyOutputs };
         const live = await this.liveKeyArn(target, context, database);
-        // Emulators report default keys KMS does not know; the key's facts are then unknown, not an error.
+        // keyManager and keyState are informative: a key KMS will not describe to us (another account's key set out of
+        // band, an emulator's default key) leaves them unknown rather than failing the refresh that reports the drift.
         const key = await this.aws.describeKey(target, context, parseKeyRef(live)!).catch((error: unknown) => {
-            if (error instanceof DatabaseKmsKeyError && error.code === "KeyNotFound") return undefined;
+            if (error instanceof DatabaseKmsKeyError && (error.code === "KeyNotFound" || error.code === "AccessDenied")) return undefined;
             throw error;
         });
         return { id, props: outputsOf(inputs, region, database, live, props.previousKmsKeyArn ?? live, key) };

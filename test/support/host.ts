@@ -140,7 +140,8 @@ export class ProviderHost {
     /** Stops the host and closes the client. */
     async stop(): Promise<void> {
         this.client.close();
-        if (this.process.exitCode === null) {
+        // A process ended by a signal keeps exitCode null; signalCode tells it has exited already.
+        if (this.process.exitCode === null && this.process.signalCode === null) {
             const exited = new Promise((resolve) => this.process.once("exit", resolve));
             this.process.kill();
             await exited;

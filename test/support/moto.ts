@@ -61,6 +61,9 @@ export function startMoto(): Promise<Moto> {
         const [cmd, ...args] = command;
         child = spawn(cmd, [...args, "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
         child.unref();
+        // Also when the process ends without the root hook (a crash, Ctrl-C in the demo): no moto is left behind.
+        const spawned = child;
+        process.once("exit", () => spawned.kill());
         await waitForPort(port, 30_000);
         return { endpoint: `http://127.0.0.1:${port}`, port };
     })();

@@ -109,7 +109,13 @@ export class RecordingProxy {
             return void res.end(JSON.stringify({ __type: type, message: `injected ${fault} by the test proxy` }));
         }
 
-        const answer = await this.forward(req, body);
+        let answer;
+        try {
+            answer = await this.forward(req, body);
+        } catch {
+            // Upstream unreachable: the client sees a dropped connection, as it would without the proxy.
+            return void req.socket.destroy();
+        }
         let payload = answer.body;
         if (this.mode === "aws" && answer.status === 200 && (operation === "DescribeDatabase" || operation === "UpdateDatabase")) {
             payload = await this.asAws(payload, req.headers);

@@ -60,11 +60,20 @@ describe("DatabaseKmsKeyProvider.read", () => {
         expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(1);
     });
 
-    it("fails when KMS denies describing the live key", async () => {
-        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+    it("reports the live key without keyManager and keyState when KMS denies describing it", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_B)));
         aws.kms.on(DescribeKeyCommand).rejects(new KMSServiceException({ name: "AccessDeniedException", $fault: "client", message: "not authorized", $metadata: {} }));
+        const { props } = await read();
+        expect(props.kmsKeyArn).to.equal(keyArn(KEY_B));
+        expect(props).to.not.have.any.keys("keyManager", "keyState");
+        expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: keyArn(KEY_B) }]);
+    });
+
+    it("fails when KMS fails otherwise while describing the live key", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        aws.kms.on(DescribeKeyCommand).rejects(new KMSServiceException({ name: "KMSInternalException", $fault: "server", message: "boom", $metadata: { httpStatusCode: 500 } }));
         const error = await rejectionOf(read());
-        expect(error).to.include({ code: "AccessDenied" });
+        expect(error).to.include({ code: "Unavailable" });
     });
 
     it("reads the database named by the id, in the config region, when state has no inputs", async () => {
