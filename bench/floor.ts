@@ -37,8 +37,6 @@ export const FLOORS = {
     updateInputOnly: floor(0, 0, 0),
     deleteRetain: floor(0, 0, 0),
     deleteRestore: floor(1, 1, 1),
-    /** the state says the resource's key is the one the database had before: nothing to look up or put back. */
-    deleteRestoreNothingToPutBack: floor(0, 0, 0),
 } as const;
 
 /** Counts a list of operation names as the proxy recorded them. */

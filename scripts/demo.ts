@@ -26,14 +26,18 @@ async function main(): Promise<void> {
     const keyA = await lab.fx.createKey();
     const keyB = await lab.fx.createKey();
     const alias = await lab.fx.createAlias(keyA, `alias/${uniqueName("demo")}`);
-    const db = await lab.fx.createDatabase(keyB.arn, uniqueName("metrics"));
-    const label = keyLabeller({ "key A": keyA, "key B": keyB });
+    // The key another team gave the database, which `onDelete: "restore"` puts back at the end. A customer key,
+    // because KMS cannot describe moto's default key (AWS can describe its own).
+    const keyO = await lab.fx.createKey();
+    const db = await lab.fx.createDatabase(keyO.arn, uniqueName("metrics"));
+    const label = keyLabeller({ "key A": keyA, "key B": keyB, "key O": keyO });
     const liveKey = async () => label((await lab.fx.describeDatabase(db.DatabaseName))?.KmsKeyId ?? "(no database)");
 
     console.log(`DatabaseKmsKey demo: the real Pulumi dynamic-provider host, ${lab.startedMoto ? "moto started here at" : "emulator at"} ${lab.upstream}, ${lab.region}`);
     console.log("Each step is one Pulumi command, so it starts its own provider host, as the engine does.");
     console.log(`  key A      ${short(keyA)}   (alias ${alias.name})`);
     console.log(`  key B      ${short(keyB)}`);
+    console.log(`  key O      ${short(keyO)}   (the database's original key)`);
     console.log(`  database   ${db.DatabaseName}, created with ${await liveKey()}\n`);
 
     let state: ResourceState | undefined;
@@ -80,14 +84,9 @@ async function main(): Promise<void> {
             return { shown: result.shown, note: `drift, the state said ${before}, AWS says ${label(String(state?.outputs.kmsKeyArn))}` };
         }),
         await step("pulumi up: repair the drift (kmsKeyId is still key B)", { shown: "update", key: "key B" }, FLOORS.updateKeyDiffers, up(keyB.id)),
-        await step('pulumi destroy, with onDelete: "restore"', { shown: "delete", key: "key B" }, FLOORS.deleteRestoreNothingToPutBack, async (engine) => {
+        await step('pulumi destroy, with onDelete: "restore"', { shown: "delete", key: "key O" }, FLOORS.deleteRestore, async (engine) => {
             const previous = label(String(state!.outputs.previousKmsKeyArn));
-            const live = await liveKey();
-            const shown = await engine.destroy(state!);
-            const note = live === previous
-                ? `the database already uses ${previous}, the key it had before this resource adopted it: nothing to put back`
-                : `puts back ${previous}, the key the database had before this resource adopted it`;
-            return { shown, note };
+            return { shown: await engine.destroy(state!), note: `puts back ${previous}, the key the database had before this resource adopted it` };
         }),
     );
 
