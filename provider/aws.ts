@@ -188,8 +188,9 @@ export class AwsSession {
 
     /**
      * KMS DescribeKey, asked at most once per key (and once per alias) in this
-     * session: every form of one key shares the answer. A failed answer is not
-     * kept, and its error names the caller's own operation.
+     * session: every form of one key shares the answer. "No such key" is an
+     * answer too and is kept; other failures (throttling, network) are not. A
+     * failure's error names the caller's own operation.
      */
     async describeKey(target: AwsTarget, context: OperationContext, ref: KeyRef): Promise<KeyMetadata> {
         const clientKey = JSON.stringify([target.region, target.profile]);
@@ -199,7 +200,7 @@ export class AwsSession {
             const asked = this.kms(target).send(new DescribeKeyCommand({ KeyId: ref.value })).then((out) => out.KeyMetadata!);
             asked.then(
                 (meta) => this.keys.set(id(`key/${meta.KeyId}`), asked),
-                () => this.keys.delete(id(ref.resource, ref.account)),
+                (error: AwsErrorShape) => error.name !== "NotFoundException" && this.keys.delete(id(ref.resource, ref.account)),
             );
             return asked;
         });

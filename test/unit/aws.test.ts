@@ -9,7 +9,7 @@ import {
     UpdateDatabaseCommand,
     ValidationException,
 } from "@aws-sdk/client-timestream-write";
-import { DescribeKeyCommand, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
+import { DescribeKeyCommand, KMSClient, KMSServiceException, NotFoundException } from "@aws-sdk/client-kms";
 import { AwsSession, AwsTarget, DatabaseKmsKeyError, OperationContext, REQUIRED_IAM_ACTIONS, toDatabaseKmsKeyError } from "../../provider/aws";
 import { parseKeyRef } from "../../provider/keys";
 import { KEY_A, OTHER_REGION, REGION, aliasArn, awsError, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, useAwsMocks, useCleanAwsEnv } from "./fixtures";
@@ -199,14 +199,25 @@ describe("aws", () => {
             expect(regions).to.deep.equal([REGION, OTHER_REGION]);
         });
 
-        it("does not keep a failed lookup", async () => {
+        it("does not keep a lookup that failed for a passing reason", async () => {
             const session = new AwsSession();
+            aws.kms.on(DescribeKeyCommand).rejectsOnce(new KMSServiceException({ name: "KMSInternalException", $fault: "server", message: "boom", $metadata: { httpStatusCode: 500 } }));
             const first = await rejectionOf(lookUp(session, "alias/metrics"));
             knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
             const second = await lookUp(session, "alias/metrics");
-            expect(first).to.include({ code: "KeyNotFound" });
+            expect(first).to.include({ code: "Unavailable" });
             expect(second.Arn).to.equal(keyArn(KEY_A));
             expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(2);
+        });
+
+        it("keeps KMS's answer that a key does not exist, and names each caller's database in the error", async () => {
+            const session = new AwsSession();
+            const first = await rejectionOf(session.describeKey({ region: REGION }, { operation: "read", databaseName: "one", region: REGION }, parseKeyRef("alias/gone")!));
+            const second = await rejectionOf(session.describeKey({ region: REGION }, { operation: "read", databaseName: "two", region: REGION }, parseKeyRef("alias/gone")!));
+            expect(first).to.include({ code: "KeyNotFound" });
+            expect(second).to.include({ code: "KeyNotFound" });
+            expect(second.message).to.include('database "two"');
+            expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(1);
         });
 
         it("shares one call among parallel lookups of one key", async () => {
