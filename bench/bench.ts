@@ -125,8 +125,10 @@ async function main(): Promise<void> {
     fs.mkdirSync(RESULTS, { recursive: true });
     fs.writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
     fs.writeFileSync(path.join(RESULTS, "latest.md"), table);
+    // The README shows the latest full run; a quick smoke run leaves it alone.
+    if (!QUICK) spawnSync(process.execPath, [path.join(__dirname, "..", "scripts", "readme-section.js"), "bench"], { input: table, stdio: ["pipe", "inherit", "inherit"] });
     console.log(table);
-    console.log(`Written to ${path.relative(process.cwd(), RESULTS)}/latest.json and latest.md in ${result.elapsedS} s.`);
+    console.log(`Written to ${path.relative(process.cwd(), RESULTS)}/latest.json and latest.md${QUICK ? "" : " and README.md"} in ${result.elapsedS} s.`);
 }
 
 /** The inputs a program would send for one resource. */
