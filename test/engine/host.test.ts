@@ -11,8 +11,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import { Fixtures, uniqueName } from "../support/fixtures";
 import { linkedProject, Props, ProviderHost, serializedProvider, UNKNOWN, urnOf } from "../support/host";
-import { OTHER_REGION, REGION, restoreEnv } from "../support/integration";
-import { motoOrSkip } from "../support/moto";
+import { hostedMoto, OTHER_REGION, REGION, restoreEnv } from "../support/integration";
 import { RecordingProxy } from "../support/proxy";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -54,29 +53,15 @@ async function buildCopy(dir: string, name: string): Promise<string> {
 }
 
 describe("provider host (engine protocol)", function () {
-    let project: string;
+    const env = hostedMoto(async () => {
+        const project = linkedProject();
+        return { project, removeAfter: project, provider: await withEnv(CREDENTIALS, () => serializedProvider()) };
+    });
     let provider: string;
     let proxy: RecordingProxy;
     let host: ProviderHost;
     let fx: Fixtures;
-
-    before(async function () {
-        const moto = await motoOrSkip(this);
-        proxy = await RecordingProxy.start(moto.endpoint, "aws");
-        fx = new Fixtures(moto.endpoint, REGION);
-        provider = await withEnv(CREDENTIALS, () => serializedProvider());
-        project = linkedProject();
-        host = await ProviderHost.start({ cwd: project, env: { AWS_ENDPOINT_URL: proxy.endpoint } });
-        await host.configure({ "aws:region": REGION });
-    });
-
-    beforeEach(() => proxy.reset());
-
-    after(async () => {
-        await host?.stop();
-        await proxy?.stop();
-        if (project) fs.rmSync(project, { recursive: true, force: true });
-    });
+    before(() => ({ provider, proxy, host, fx } = env));
 
     /** A database on its own key, adopted through the host with a second key; the proxy's record starts empty. */
     async function adopted(extra: Props = {}) {

@@ -12,8 +12,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import { Fixtures } from "../support/fixtures";
 import { ProviderHost, serializedProvider, urnOf } from "../support/host";
-import { REGION } from "../support/integration";
-import { motoOrSkip } from "../support/moto";
+import { hostedMoto, REGION } from "../support/integration";
 import { RecordingProxy } from "../support/proxy";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -42,30 +41,18 @@ describe("installed from the npm tarball", function () {
     // Build, pack and install take about 10 s here; a cold npm cache takes much longer.
     this.timeout(180_000);
     let dir: string;
+    const env = hostedMoto(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-install-"));
+        const project = await userProject(dir);
+        const provider = await serializedProvider(path.join(project, "node_modules", "pulumi-timestream-kms"));
+        return { project, provider, pulumiFrom: project, removeAfter: dir };
+    });
     let project: string;
     let provider: string;
     let proxy: RecordingProxy;
     let host: ProviderHost;
     let fx: Fixtures;
-
-    before(async function () {
-        const moto = await motoOrSkip(this);
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-install-"));
-        project = await userProject(dir);
-        provider = await serializedProvider(path.join(project, "node_modules", "pulumi-timestream-kms"));
-        proxy = await RecordingProxy.start(moto.endpoint, "aws");
-        fx = new Fixtures(moto.endpoint, REGION);
-        host = await ProviderHost.start({ cwd: project, pulumiFrom: project, env: { AWS_ENDPOINT_URL: proxy.endpoint } });
-        await host.configure({ "aws:region": REGION });
-    });
-
-    beforeEach(() => proxy.reset());
-
-    after(async () => {
-        await host?.stop();
-        await proxy?.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    });
+    before(() => ({ project, provider, proxy, host, fx } = env));
 
     it("adopts, refreshes and restores a database from the user's project", async () => {
         const [original, wanted] = await Promise.all([fx.createKey(), fx.createKey()]);

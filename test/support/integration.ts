@@ -1,14 +1,16 @@
 /**
- * Setup shared by the integration suites: the built provider (what ships),
- * moto, a {@link RecordingProxy} in front of it that the provider's AWS
- * traffic goes through, and fixtures made straight in moto so the proxy does
- * not count them.
+ * Setup shared by the integration and engine suites: the built provider (what
+ * ships), moto, a {@link RecordingProxy} in front of it that the provider's AWS
+ * traffic goes through, fixtures made straight in moto so the proxy does not
+ * count them, and for engine suites a provider host.
  */
+import * as fs from "node:fs";
 import type * as lifecycle from "../../provider/lifecycle";
 import type * as aws from "../../provider/aws";
 import { Fixtures } from "./fixtures";
 import { Moto, motoOrSkip } from "./moto";
 import { ProxyMode, RecordingProxy } from "./proxy";
+import { ProviderHost } from "./host";
 
 /** The region the suites configure as `aws:region`. */
 export const REGION = "us-east-1";
@@ -57,6 +59,46 @@ export function proxiedMoto(mode: ProxyMode): ProxiedMoto {
         if (env.proxy === undefined) return;
         restoreEnv("AWS_ENDPOINT_URL", savedEndpoint);
         await env.proxy.stop();
+    });
+    return env;
+}
+
+/** Where a hosted suite's provider host runs, and what it is given. */
+export interface HostSetup {
+    /** The user's project: the host's working directory. */
+    readonly project: string;
+    /** The `__provider` string the program stored. */
+    readonly provider: string;
+    /** Where the host's `@pulumi/pulumi` comes from, when not the project. */
+    readonly pulumiFrom?: string;
+    /** A temporary directory to remove when the suite ends. */
+    readonly removeAfter?: string;
+}
+
+/** What a hosted suite works with; filled in by its `before` hook. */
+export interface HostedMoto extends ProxiedMoto, HostSetup {
+    /** The real dynamic-provider host, configured with `aws:region` = {@link REGION}, its AWS traffic through the proxy. */
+    readonly host: ProviderHost;
+}
+
+/**
+ * {@link proxiedMoto} in "aws" mode (key ARNs in answers, as real AWS gives
+ * them) plus one provider host for the whole suite, started in the project
+ * `prepare` makes, as the engine starts it.
+ *
+ * @example
+ * const env = hostedMoto(async () => ({ project: linkedProject(), provider: await serializedProvider() }));
+ */
+export function hostedMoto(prepare: () => Promise<HostSetup>): HostedMoto {
+    const env = proxiedMoto("aws") as { -readonly [K in keyof HostedMoto]: HostedMoto[K] };
+    before(async () => {
+        Object.assign(env, await prepare());
+        env.host = await ProviderHost.start({ cwd: env.project, pulumiFrom: env.pulumiFrom, env: { AWS_ENDPOINT_URL: env.proxy.endpoint } });
+        await env.host.configure({ "aws:region": REGION });
+    });
+    after(async () => {
+        await env.host?.stop();
+        if (env.removeAfter) fs.rmSync(env.removeAfter, { recursive: true, force: true });
     });
     return env;
 }
