@@ -110,8 +110,7 @@ export async function startHost(lab: Lab): Promise<ProviderHost> {
         // Service-specific endpoints would bypass the proxy.
         env: { AWS_ENDPOINT_URL: lab.proxy.endpoint, AWS_ENDPOINT_URL_KMS: undefined, AWS_ENDPOINT_URL_TIMESTREAM_WRITE: undefined, AWS_PROFILE: undefined },
     });
-    // ProviderHost.stop waits for an exit that already happened when called twice on a host it killed.
-    onExit(() => (host.process.exitCode === null && host.process.signalCode === null ? host.stop() : undefined));
+    onExit(() => host.stop());
     await host.configure({ "aws:region": lab.region });
     return host;
 }
