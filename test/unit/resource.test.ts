@@ -116,18 +116,30 @@ describe("serialized provider", () => {
 
     it("is serialized once per program, however many resources it has", async () => {
         // pulumi.dynamic.Resource caches the serialized text per provider object; every DatabaseKmsKey shares one.
+        // The package is loaded afresh, so its shared provider has never been serialized, by this test or an earlier one.
         const closure = require("@pulumi/pulumi/runtime/closure/serializeClosure");
         const original = closure.serializeFunction;
+        const builtFiles = () => Object.keys(require.cache).filter((file) => file.startsWith(DIST + path.sep));
+        const kept = builtFiles().map((file) => [file, require.cache[file]] as const);
         let serialized = 0;
+        const providers: unknown[] = [];
         closure.serializeFunction = (...args: unknown[]) => (serialized++, original(...args));
         try {
-            await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: () => ({}) }, "timestream-kms-test", "test", false);
+            for (const file of builtFiles()) delete require.cache[file];
+            const newResource = (a: pulumi.runtime.MockResourceArgs) => (providers.push(a.inputs.__provider), { id: a.name, state: a.inputs });
+            await pulumi.runtime.setMocks({ newResource, call: () => ({}) }, "timestream-kms-test", "test", false);
             const { DatabaseKmsKey } = require(path.join(DIST, "index.js"));
             const resources = [1, 2, 3].map((n) => new DatabaseKmsKey(`key-${n}`, { databaseName: `metrics${n}`, kmsKeyId: "alias/metrics" }));
             await Promise.all(resources.map((r) => new Promise((resolve) => r.urn.apply(resolve))));
         } finally {
             closure.serializeFunction = original;
+            // Other suites hold the modules loaded before: put them back, so later requires of dist/ share their classes.
+            for (const file of builtFiles()) delete require.cache[file];
+            for (const [file, module] of kept) require.cache[file] = module;
         }
-        expect(serialized).to.be.at.most(1);
+        expect(serialized).to.equal(1);
+        expect(providers).to.have.length(3);
+        expect(providers[0]).to.be.a("string").that.includes("exports.handler");
+        expect(new Set(providers).size).to.equal(1);
     });
 });

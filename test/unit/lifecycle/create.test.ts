@@ -217,6 +217,9 @@ describe("DatabaseKmsKeyProvider.create", () => {
             const error = await failure();
             expect(error).to.include({ code: "GrantLimit" });
             expect(error.message).to.include("KMS grant limit");
+            expect(aws.timestream.commandCalls(DescribeDatabaseCommand)).to.have.length(1);
+            expect(describeKeyIds()).to.deep.equal(["alias/metrics"]);
+            expect(updates()).to.deep.equal([{ DatabaseName: "metrics", KmsKeyId: keyArn(KEY_A) }]);
         });
 
         it("fails with NoRegion, without an AWS call, when no region is set anywhere", async () => {

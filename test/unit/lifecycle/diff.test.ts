@@ -36,7 +36,12 @@ describe("DatabaseKmsKeyProvider.diff", () => {
         });
 
         it("replaces both when databaseName and region change", async () => {
-            expect((await diff({ ...SAME, databaseName: "orders", region: OTHER_REGION })).replaces).to.deep.equal(["databaseName", "region"]);
+            expect(await diff({ ...SAME, databaseName: "orders", region: OTHER_REGION })).to.deep.equal({
+                changes: true,
+                replaces: ["databaseName", "region"],
+                deleteBeforeReplace: false,
+            });
+            expect(aws.kms.calls()).to.have.length(0);
         });
 
         it("replaces when aws:region config moves a resource without a region input", async () => {
@@ -101,6 +106,9 @@ describe("DatabaseKmsKeyProvider.diff", () => {
         it("fails with KeyNotFound when the alias no longer exists", async () => {
             const error = await rejectionOf(diff({ ...SAME, kmsKeyId: "alias/gone" }));
             expect(error).to.include({ code: "KeyNotFound" });
+            expect(error.message).to.include('diff of database "metrics" in us-east-1 with KMS key "alias/gone"');
+            expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/gone" }]);
+            expect(aws.timestream.calls()).to.have.length(0);
         });
     });
 

@@ -15,6 +15,7 @@ describe("DatabaseKmsKeyProvider.read", () => {
         return { id, props: outs! };
     }
     const databaseReads = () => aws.timestream.commandCalls(DescribeDatabaseCommand).map((c) => c.args[0].input);
+    const describedKeys = () => aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input);
 
     it("returns the state unchanged when nothing changed, after one DescribeDatabase and one DescribeKey", async () => {
         holdDatabase(aws, database("metrics", keyArn(KEY_A)));
@@ -38,12 +39,18 @@ describe("DatabaseKmsKeyProvider.read", () => {
         holdDatabase(aws, database("metrics", keyArn(KEY_B)));
         knowKey(aws, keyMetadata(KEY_B), keyArn(KEY_B));
         expect((await read()).props.previousKmsKeyArn).to.equal(keyArn(KEY_OLD));
+        expect(databaseReads()).to.deep.equal([{ DatabaseName: "metrics" }]);
+        expect(describedKeys()).to.deep.equal([{ KeyId: keyArn(KEY_B) }]);
+        expect(aws.timestream.commandCalls(UpdateDatabaseCommand)).to.have.length(0);
     });
 
     it("reports a key disabled since the last read", async () => {
         holdDatabase(aws, database("metrics", keyArn(KEY_A)));
         knowKey(aws, keyMetadata(KEY_A, { KeyState: "Disabled" }), keyArn(KEY_A));
         expect((await read()).props.keyState).to.equal("Disabled");
+        expect(databaseReads()).to.deep.equal([{ DatabaseName: "metrics" }]);
+        expect(describedKeys()).to.deep.equal([{ KeyId: keyArn(KEY_A) }]);
+        expect(aws.timestream.commandCalls(UpdateDatabaseCommand)).to.have.length(0);
     });
 
     it("returns an empty id, after one DescribeDatabase and nothing else, when the database is gone", async () => {
@@ -74,6 +81,10 @@ describe("DatabaseKmsKeyProvider.read", () => {
         aws.kms.on(DescribeKeyCommand).rejects(new KMSServiceException({ name: "KMSInternalException", $fault: "server", message: "boom", $metadata: { httpStatusCode: 500 } }));
         const error = await rejectionOf(read());
         expect(error).to.include({ code: "Unavailable" });
+        expect(error.message).to.include('read of database "metrics" in us-east-1');
+        expect(databaseReads()).to.deep.equal([{ DatabaseName: "metrics" }]);
+        expect(describedKeys()).to.deep.equal([{ KeyId: keyArn(KEY_A) }]);
+        expect(aws.timestream.commandCalls(UpdateDatabaseCommand)).to.have.length(0);
     });
 
     it("reads the database named by the id, in the config region, when state has no inputs", async () => {

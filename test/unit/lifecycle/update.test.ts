@@ -74,6 +74,18 @@ describe("DatabaseKmsKeyProvider.update", () => {
         expect(updates()).to.deep.equal([]);
     });
 
+    it("fails with KeyConflict when Timestream reports another writer's key after UpdateDatabase", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        aws.timestream.on(UpdateDatabaseCommand).resolves({ Database: database("metrics", keyArn(KEY_OLD)) });
+        knowKey(aws, keyMetadata(KEY_B), KEY_B);
+        const error = await rejectionOf(update({ ...SAME, kmsKeyId: KEY_B }));
+        expect(error).to.include({ code: "KeyConflict" });
+        expect(error.message).to.include(`Timestream reports key ${keyArn(KEY_OLD)} instead`).and.include('update of database "metrics" in us-east-1');
+        expect(aws.timestream.commandCalls(DescribeDatabaseCommand).map((c) => c.args[0].input)).to.deep.equal([{ DatabaseName: "metrics" }]);
+        expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: KEY_B }]);
+        expect(updates()).to.deep.equal([{ DatabaseName: "metrics", KmsKeyId: keyArn(KEY_B) }]);
+    });
+
     it("fails with DatabaseNotFound, sending no UpdateDatabase, when the database is gone", async () => {
         knowKey(aws, keyMetadata(KEY_B), KEY_B);
         const error = await rejectionOf(update({ ...SAME, kmsKeyId: KEY_B }));

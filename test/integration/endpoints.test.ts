@@ -1,0 +1,71 @@
+/**
+ * Endpoints against moto, through the recording proxy, with no
+ * AWS_ENDPOINT_URL: the Timestream endpoint comes from the `endpoint` input or
+ * from AWS_ENDPOINT_URL_TIMESTREAM_WRITE, the KMS endpoint from
+ * AWS_ENDPOINT_URL_KMS. Either Timestream setting must turn endpoint discovery
+ * off, which the SDK does only for an endpoint in the client config.
+ */
+import { expect } from "chai";
+import type { DatabaseKmsKeyInputs } from "../../provider/lifecycle";
+import { Fixtures } from "../support/fixtures";
+import { motoOrSkip } from "../support/moto";
+import { RecordingProxy } from "../support/proxy";
+import { configuredProvider, REGION, restoreEnv } from "../support/integration";
+
+// The settings through which the SDK picks endpoints; each test sets its own.
+const ENDPOINT_SETTINGS = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_TIMESTREAM_WRITE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"];
+
+/** Where a test points Timestream: extra inputs, or an environment variable, at the proxy's endpoint. */
+const TIMESTREAM_ENDPOINTS: [string, (proxy: string) => Partial<DatabaseKmsKeyInputs>, string | undefined][] = [
+    ["the endpoint input", (proxy) => ({ endpoint: proxy }), undefined],
+    ["AWS_ENDPOINT_URL_TIMESTREAM_WRITE", () => ({}), "AWS_ENDPOINT_URL_TIMESTREAM_WRITE"],
+];
+
+describe("DatabaseKmsKeyProvider endpoints without AWS_ENDPOINT_URL (proxy in aws mode)", function () {
+    let proxy: RecordingProxy;
+    let fx: Fixtures;
+    let saved: Record<string, string | undefined> = {};
+
+    before(async function () {
+        const moto = await motoOrSkip(this);
+        proxy = await RecordingProxy.start(moto.endpoint, "aws");
+        fx = new Fixtures(moto.endpoint, REGION);
+    });
+    beforeEach(() => {
+        proxy.reset();
+        saved = Object.fromEntries(ENDPOINT_SETTINGS.map((name) => [name, process.env[name]]));
+        for (const name of ENDPOINT_SETTINGS) delete process.env[name];
+        process.env.AWS_ENDPOINT_URL_KMS = proxy.endpoint;
+    });
+    afterEach(() => {
+        for (const name of ENDPOINT_SETTINGS) restoreEnv(name, saved[name]);
+    });
+    after(async () => {
+        await proxy?.stop();
+    });
+
+    for (const [source, extraInputs, variable] of TIMESTREAM_ENDPOINTS) {
+        it(`adopts a database through ${source} and AWS_ENDPOINT_URL_KMS, with endpoint discovery off`, async () => {
+            const previous = await fx.createKey();
+            const { DatabaseName: db } = await fx.createDatabase(previous.arn);
+            const key = await fx.createKey();
+            if (variable !== undefined) process.env[variable] = proxy.endpoint;
+            const provider = await configuredProvider();
+
+            const { id, outs } = await provider.create({ databaseName: db, kmsKeyId: key.id, ...extraInputs(proxy.endpoint) });
+
+            expect(id).to.equal(db);
+            expect(outs).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: previous.arn, region: REGION, ...extraInputs(proxy.endpoint) });
+            // Both calls of create go out at once, so their order is not fixed; UpdateDatabase comes after both.
+            expect([...proxy.operations()].sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+            expect(proxy.count("DescribeEndpoints")).to.equal(0);
+            expect(proxy.calls.map((c) => [c.service, c.region])).to.have.deep.members([
+                ["timestream", REGION],
+                ["kms", REGION],
+                ["timestream", REGION],
+            ]);
+            expect(proxy.calls.filter((c) => c.operation === "UpdateDatabase").map((c) => c.input)).to.deep.equal([{ DatabaseName: db, KmsKeyId: key.arn }]);
+            expect((await fx.describeDatabase(db))?.KmsKeyId).to.equal(key.arn);
+        });
+    }
+});
