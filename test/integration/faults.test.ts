@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { freePort } from "../support/moto";
-import { configuredProvider, proxiedMoto, REGION, rejectionOf, restoreEnv } from "../support/integration";
+import { builtAws, configuredProvider, proxiedMoto, REGION, rejectionOf, restoreEnv } from "../support/integration";
 
 // Faults are answered by the proxy before anything reaches moto, so its answer mode cannot change these outcomes: one mode is enough.
 describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () {
@@ -90,5 +90,21 @@ describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () 
         expect(error.message).to.include(`create of database "${db}" in ${REGION}`).and.include("socket hang up").and.include("could not be reached");
         expect([...env.proxy.operations()].sort()).to.deep.equal(["DescribeDatabase", "DescribeDatabase", "DescribeDatabase", "DescribeKey"]);
         expect((await env.fx.describeDatabase(db))?.KmsKeyId).to.equal(previous.arn);
+    });
+
+    it("fails with Unreachable, not a hang, when the endpoint accepts requests and never answers", async () => {
+        const { db } = await databaseAndKey();
+        env.proxy.injectAlways("DescribeDatabase", "hang");
+        // The provider's own timeouts (5 s to connect, 30 s per answer) made short, so the test proves the mechanism fast.
+        const session = new builtAws.AwsSession({ connectionTimeout: 1_000, requestTimeout: 300 });
+        const started = Date.now();
+
+        const error = await rejectionOf(session.describeDatabase({ region: REGION }, { operation: "read", databaseName: db, region: REGION }));
+
+        expect(error.code).to.equal("Unreachable");
+        expect(error.message).to.include(`read of database "${db}" in ${REGION}`).and.include("TimeoutError").and.include("could not be reached");
+        // Three attempts of 300 ms each, with the SDK's backoff between them.
+        expect(Date.now() - started).to.be.below(5_000);
+        expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeDatabase", "DescribeDatabase"]);
     });
 });

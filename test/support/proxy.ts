@@ -20,8 +20,8 @@ export interface RecordedCall {
     readonly input: Record<string, unknown>;
 }
 
-/** How to answer a request instead of forwarding it. */
-export type Fault = "throttle" | "500" | "drop";
+/** How to answer a request instead of forwarding it; "hang" accepts it and never answers. */
+export type Fault = "throttle" | "500" | "drop" | "hang";
 
 /** "moto": forward answers as they are; "aws": normalize key identifiers in answers as AWS does. */
 export type ProxyMode = "moto" | "aws";
@@ -103,6 +103,8 @@ export class RecordingProxy {
 
         const fault = this.persistent.get(operation) ?? this.faults.get(operation)?.shift();
         if (fault === "drop") return void req.socket.destroy();
+        // The connection stays open until the client gives up or stop() closes it.
+        if (fault === "hang") return;
         if (fault !== undefined) {
             const [status, type] = fault === "throttle" ? [400, "ThrottlingException"] : [500, "InternalServerException"];
             res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": type });
