@@ -10,7 +10,7 @@ import {
     UpdateDatabaseCommand,
 } from "@aws-sdk/client-timestream-write";
 import { DescribeKeyCommand, KeyMetadata, KMSClient } from "@aws-sdk/client-kms";
-import { KeyRef } from "./keys";
+import { KeyRef, parseKeyRef } from "./keys";
 
 /** Where the database lives and how to reach it. Holds no credential. */
 export interface AwsTarget {
@@ -27,12 +27,31 @@ export interface OperationContext {
     readonly databaseName: string;
     readonly region: string;
     readonly kmsKeyId?: string;
+    /** Said after every failure of this operation, e.g. how to get out of a failing delete. */
+    readonly nextStep?: string;
 }
 
-/** What went wrong, in words a program can branch on. */
+/**
+ * What went wrong, in words a program can branch on:
+ * - `AccessDenied`: IAM or the key policy refused a call; the message lists the actions needed.
+ * - `NoCredentials` / `BadCredentials`: no credentials found / AWS rejected them (expired, wrong, clock skew).
+ * - `NoRegion`: no region in the input, `aws:region` or the SDK's chain.
+ * - `DatabaseNotFound`, `KeyNotFound`: the database, or the key or alias, does not exist in the region.
+ * - `KeyUnusable`: the key is not enabled, not symmetric, or in another region; nothing was written.
+ * - `KeyConflict`: another writer's UpdateDatabase won (first writer wins).
+ * - `GrantLimit`: UpdateDatabase hit the key's KMS grant limit.
+ * - `Rejected`: AWS refused the request as invalid.
+ * - `Unavailable`: throttling or 5xx outlasted the SDK's retries.
+ * - `Unreachable`: the endpoint could not be reached (refused, reset, timed out).
+ * - `Failed`: anything else; the message carries AWS's own words.
+ *
+ * @example
+ * if (error instanceof DatabaseKmsKeyError && error.code === "Unavailable") { ... retry later ... }
+ */
 export type DatabaseKmsKeyErrorCode =
     | "AccessDenied"
     | "NoCredentials"
+    | "BadCredentials"
     | "NoRegion"
     | "DatabaseNotFound"
     | "KeyNotFound"
@@ -61,21 +80,31 @@ export class DatabaseKmsKeyError extends Error {
         options?: { cause?: unknown },
     ) {
         const key = context.kmsKeyId === undefined ? "" : ` with KMS key "${context.kmsKeyId}"`;
-        super(`${context.operation} of database "${context.databaseName}" in ${context.region}${key} failed: ${problem}`, options);
+        const next = context.nextStep === undefined ? "" : `. ${context.nextStep}`;
+        super(`${context.operation} of database "${context.databaseName}" in ${context.region}${key} failed: ${problem}${next}`, options);
     }
 }
 
-/** IAM actions a caller needs; printed by every AccessDenied error and listed in the README. */
-export const REQUIRED_IAM_ACTIONS = [
-    "timestream:DescribeEndpoints",
-    "timestream:DescribeDatabase",
-    "timestream:UpdateDatabase",
-    "kms:DescribeKey",
-    "kms:CreateGrant",
-] as const;
+// What the caller calls itself, and what Timestream does with the caller's rights on the key.
+const CALLER_ACTIONS = ["timestream:DescribeEndpoints", "timestream:DescribeDatabase", "timestream:UpdateDatabase", "kms:DescribeKey"];
+const KEY_GRANT_ACTIONS = ["kms:CreateGrant"];
 
-// Bounded so an unreachable endpoint fails in seconds instead of hanging `pulumi up`.
-const REQUEST_HANDLER = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+/**
+ * IAM actions a caller needs; printed by every AccessDenied error and listed in the README.
+ *
+ * @example
+ * const policy = { Effect: "Allow", Action: [...REQUIRED_IAM_ACTIONS], Resource: "*" };
+ */
+export const REQUIRED_IAM_ACTIONS: readonly string[] = [...CALLER_ACTIONS, ...KEY_GRANT_ACTIONS];
+
+/** How long a connection may take to open, and a request to be answered, in milliseconds. */
+export interface Timeouts {
+    readonly connectionTimeout: number;
+    readonly requestTimeout: number;
+}
+
+// Bounded so an unreachable or silent endpoint fails in seconds instead of hanging `pulumi up`.
+const DEFAULT_TIMEOUTS: Timeouts = { connectionTimeout: 5_000, requestTimeout: 30_000 };
 
 interface AwsErrorShape {
     name?: string;
@@ -95,12 +124,19 @@ export function toDatabaseKmsKeyError(error: unknown, context: OperationContext)
     const said = `${name}: ${e.message ?? String(error)}`;
     const status = e.$metadata?.httpStatusCode;
     const fail = (code: DatabaseKmsKeyErrorCode, problem: string) => new DatabaseKmsKeyError(code, context, problem, { cause: error });
-    if (/AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|InvalidClientTokenId/.test(name)) {
+    if (/AccessDenied/.test(name)) {
         return fail(
             "AccessDenied",
-            `AWS denied the request (${said}). Give the caller ${REQUIRED_IAM_ACTIONS.slice(0, 4).join(", ")}, ` +
-                `and ${REQUIRED_IAM_ACTIONS.slice(4).join(", ")} on the key so Timestream can use it ` +
+            `AWS denied the request (${said}). Give the caller ${CALLER_ACTIONS.join(", ")}, ` +
+                `and ${KEY_GRANT_ACTIONS.join(", ")} on the key so Timestream can use it ` +
                 `(key policy or IAM, with kms:ViaService timestream.${context.region}.amazonaws.com); see the README's IAM policy`,
+        );
+    }
+    if (/UnrecognizedClient|InvalidSignature|SignatureDoesNotMatch|ExpiredToken|InvalidClientTokenId/.test(name)) {
+        return fail(
+            "BadCredentials",
+            `AWS rejected the credentials (${said}): they are expired, wrong, or the clock is off. ` +
+                "Refresh them (aws sso login, a new session token) and check the system clock",
         );
     }
     if (name === "CredentialsProviderError") {
@@ -112,9 +148,7 @@ export function toDatabaseKmsKeyError(error: unknown, context: OperationContext)
     if (name === "NotFoundException") {
         return fail("KeyNotFound", `KMS has no such key or alias in ${context.region} (${said}). Check the key identifier and region`);
     }
-    if (name === "ResourceNotFoundException") {
-        return fail("DatabaseNotFound", `the database does not exist (${said}). Create it first or fix databaseName and region`);
-    }
+    if (name === "ResourceNotFoundException") return databaseNotFound(context, error);
     if (/Validation|InvalidArn|KMSInvalidState|Disabled/.test(name)) {
         return fail("Rejected", `AWS rejected the request (${said}). Check the key identifier, its state and its region`);
     }
@@ -128,6 +162,16 @@ export function toDatabaseKmsKeyError(error: unknown, context: OperationContext)
     return fail("Failed", said);
 }
 
+/** The database named in `context` does not exist in its region. */
+export function databaseNotFound(context: OperationContext, cause?: unknown): DatabaseKmsKeyError {
+    return new DatabaseKmsKeyError(
+        "DatabaseNotFound",
+        context,
+        "the database does not exist. Create it first (this resource adopts an existing database) or fix databaseName and region",
+        { cause },
+    );
+}
+
 /**
  * Everything one provider process knows about AWS: its clients and what KMS
  * said about keys. Kept on an object, not in module variables, so each
@@ -139,19 +183,26 @@ export class AwsSession {
     private readonly keys = new Map<string, Promise<KeyMetadata>>();
     private readonly defaultRegions = new Map<string, Promise<string | undefined>>();
 
+    private readonly handler: Timeouts & { throwOnRequestTimeout: boolean };
+
+    constructor(timeouts: Timeouts = DEFAULT_TIMEOUTS) {
+        // Newer SDKs only log a warning when requestTimeout passes unless told to throw; a silent endpoint would hang.
+        this.handler = { ...timeouts, throwOnRequestTimeout: true };
+    }
+
     /** One Timestream client per target, so endpoint discovery runs once per region. */
     timestream(target: AwsTarget): TimestreamWriteClient {
         // The SDK turns endpoint discovery off only for an endpoint passed here, not for one read from the environment.
         const endpoint = target.endpoint ?? configuredEndpoint("AWS_ENDPOINT_URL_TIMESTREAM_WRITE");
         return cached(this.timestreamClients, JSON.stringify([target.region, endpoint, target.profile]), () =>
-            new TimestreamWriteClient({ region: target.region, profile: target.profile, endpoint, requestHandler: REQUEST_HANDLER }),
+            new TimestreamWriteClient({ region: target.region, profile: target.profile, endpoint, requestHandler: this.handler }),
         );
     }
 
     /** One KMS client per region and profile; the SDK itself honours AWS_ENDPOINT_URL_KMS. */
     kms(target: AwsTarget): KMSClient {
         return cached(this.kmsClients, JSON.stringify([target.region, target.profile]), () =>
-            new KMSClient({ region: target.region, profile: target.profile, requestHandler: REQUEST_HANDLER }),
+            new KMSClient({ region: target.region, profile: target.profile, requestHandler: this.handler }),
         );
     }
 
@@ -188,19 +239,25 @@ export class AwsSession {
 
     /**
      * KMS DescribeKey, asked at most once per key (and once per alias) in this
-     * session: every form of one key shares the answer. "No such key" is an
-     * answer too and is kept; other failures (throttling, network) are not. A
-     * failure's error names the caller's own operation.
+     * session: every form of one key shares the answer, and an alias name
+     * shares it with its alias ARN. A failure is not kept (a key or alias may be
+     * created while Pulumi runs), and its error names the caller's own operation.
      */
     async describeKey(target: AwsTarget, context: OperationContext, ref: KeyRef): Promise<KeyMetadata> {
         const clientKey = JSON.stringify([target.region, target.profile]);
         // Key IDs are unique across accounts; alias names are per account.
         const id = (resource: string, account?: string) => JSON.stringify([clientKey, resource.startsWith("key/") ? undefined : account, resource]);
         const described = cached(this.keys, id(ref.resource, ref.account), () => {
-            const asked = this.kms(target).send(new DescribeKeyCommand({ KeyId: ref.value })).then((out) => out.KeyMetadata!);
+            const asked = this.kms(target)
+                .send(new DescribeKeyCommand({ KeyId: ref.value }))
+                .then((out) => out.KeyMetadata ?? Promise.reject(new Error(`KMS DescribeKey answered without KeyMetadata for ${ref.value}`)));
             asked.then(
-                (meta) => this.keys.set(id(`key/${meta.KeyId}`), asked),
-                (error: AwsErrorShape) => error.name !== "NotFoundException" && this.keys.delete(id(ref.resource, ref.account)),
+                (meta) => {
+                    this.keys.set(id(`key/${meta.KeyId}`), asked);
+                    // An alias name is in the caller's account, which is the key's.
+                    if (ref.form === "aliasName") this.keys.set(id(ref.resource, parseKeyRef(meta.Arn ?? "")?.account), asked);
+                },
+                () => this.keys.delete(id(ref.resource, ref.account)),
             );
             return asked;
         });

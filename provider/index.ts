@@ -1,4 +1,7 @@
 /** pulumi-timestream-kms: manage the KMS key of an Amazon Timestream database from Pulumi. */
-export { DatabaseKmsKey, DatabaseKmsKeyArgs, serializableProvider } from "./resource";
-export { DatabaseKmsKeyProvider, DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs, OnDelete } from "./lifecycle";
-export { DatabaseKmsKeyError, DatabaseKmsKeyErrorCode, REQUIRED_IAM_ACTIONS } from "./aws";
+export { DatabaseKmsKey, serializableProvider } from "./resource";
+export type { DatabaseKmsKeyArgs } from "./resource";
+export { DatabaseKmsKeyProvider } from "./lifecycle";
+export type { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs, OnDelete } from "./lifecycle";
+export { DatabaseKmsKeyError, REQUIRED_IAM_ACTIONS } from "./aws";
+export type { DatabaseKmsKeyErrorCode } from "./aws";

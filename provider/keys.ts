@@ -1,7 +1,8 @@
 /**
  * KMS key identifiers: the four forms UpdateDatabase accepts, how to tell them
- * apart, how to compare them, and whether a described key may protect a
- * database. Pure functions: nothing here calls AWS.
+ * apart, the key ARN a key ID or key ARN stands for (so forms compare locally;
+ * aliases need KMS, see lifecycle.ts), and whether a described key may protect
+ * a database. Pure functions: nothing here calls AWS.
  */
 
 /** The four ways a KMS key can be named to UpdateDatabase. */
@@ -20,18 +21,18 @@ export interface KeyRef {
     readonly account?: string;
 }
 
-/** The subset of KMS DescribeKey's KeyMetadata these rules read. */
+/** The subset of KMS DescribeKey's KeyMetadata {@link keyProblem} reads. */
 export interface KeyFacts {
     readonly Arn?: string;
     readonly KeyState?: string;
     readonly KeyUsage?: string;
     readonly KeySpec?: string;
-    readonly KeyManager?: string;
 }
 
 const KMS_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):((?:key|alias)\/.+)$/;
 const STRICT_KEY_ID = /^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-const ALIAS = /^alias\/[A-Za-z0-9/_-]{1,250}$/;
+// KMS allows letters, digits, "/", "_", "-" and ":" in alias names.
+const ALIAS = /^alias\/[A-Za-z0-9:/_-]{1,250}$/;
 // Emulators use non-UUID key ids (moto's default key is `key/default_key`); live values are read leniently.
 const ANY_KEY_ID = /^[A-Za-z0-9_-]+$/;
 const MAX_KEY_ID_LENGTH = 2048;
@@ -67,7 +68,7 @@ export function parseKeyRef(value: string): KeyRef | undefined {
  */
 export function kmsKeyIdProblem(value: string): string | undefined {
     const ref = value.length <= MAX_KEY_ID_LENGTH ? parseKeyRef(value) : undefined;
-    const keyIdOk = ref && (ref.form === "aliasName" || ref.form === "aliasArn" || STRICT_KEY_ID.test(ref.resource.slice(4)));
+    const keyIdOk = ref && (isAlias(ref) || STRICT_KEY_ID.test(ref.resource.slice(4)));
     if (ref && keyIdOk) return undefined;
     return (
         `"${value.slice(0, 80)}" must be a KMS key ID (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-…), ` +

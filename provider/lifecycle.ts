@@ -7,13 +7,24 @@
 import type { Database } from "@aws-sdk/client-timestream-write";
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { AwsSession, AwsTarget, DatabaseKmsKeyError, OperationContext } from "./aws";
-import { keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
+import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, OperationContext } from "./aws";
+import { KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
 
-/** What happens to the database's key when the resource is deleted. */
+/**
+ * What happens to the database's key when the resource is deleted: `"retain"`
+ * leaves it, `"restore"` puts back the key the database had before.
+ *
+ * @example
+ * const onDelete: OnDelete = "restore";
+ */
 export type OnDelete = "retain" | "restore";
 
-/** The resource's inputs once Pulumi has resolved them. */
+/**
+ * The resource's inputs once Pulumi has resolved them, as the provider receives them.
+ *
+ * @example
+ * const inputs: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: "alias/metrics", onDelete: "restore" };
+ */
 export interface DatabaseKmsKeyInputs {
     databaseName: string;
     kmsKeyId: string;
@@ -22,7 +33,13 @@ export interface DatabaseKmsKeyInputs {
     onDelete?: OnDelete;
 }
 
-/** The resource's state: its inputs plus what Timestream and KMS report. */
+/**
+ * The resource's state: its inputs plus what Timestream and KMS report.
+ *
+ * @example
+ * const { outs } = await new DatabaseKmsKeyProvider().create(inputs);
+ * if (outs?.keyManager !== "CUSTOMER") console.warn(`${outs?.databaseName} is on an AWS managed key`);
+ */
 export interface DatabaseKmsKeyOutputs extends DatabaseKmsKeyInputs {
     /** The effective region: the input, else `aws:region`, else the SDK's chain. */
     region: string;
@@ -87,7 +104,10 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         try {
             await this.usableKey(this.targetOf(inputs, region), context, inputs.kmsKeyId);
         } catch (error) {
-            if (!(error instanceof DatabaseKmsKeyError) || (error.code !== "KeyUnusable" && error.code !== "KeyNotFound")) throw error;
+            // A key or alias KMS does not know yet may be created by this same deployment; create and update report
+            // it if it is still missing then.
+            if (error instanceof DatabaseKmsKeyError && error.code === "KeyNotFound") return { inputs, failures };
+            if (!(error instanceof DatabaseKmsKeyError) || error.code !== "KeyUnusable") throw error;
             failures.push({ property: "kmsKeyId", reason: error.message });
         }
         return { inputs, failures };
@@ -120,10 +140,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     async create(inputs: DatabaseKmsKeyInputs): Promise<dynamic.CreateResult<DatabaseKmsKeyOutputs>> {
         const region = await this.requireRegion(inputs, "create");
         const target = this.targetOf(inputs, region);
-        const context = contextOf("create", inputs, region);
-        const [found, key] = await inOrder(this.aws.describeDatabase(target, context), this.desiredKey(target, context, inputs.kmsKeyId));
-        if (found === undefined) throw databaseNotFound(context);
-        const { database, previousKmsKeyArn } = await this.apply(target, context, found, key);
+        const { database, previousKmsKeyArn, key } = await this.adopt(target, contextOf("create", inputs, region), inputs.kmsKeyId);
         return { id: inputs.databaseName, outs: outputsOf(inputs, region, database, key.Arn, previousKmsKeyArn, key) };
     }
 
@@ -161,29 +178,42 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (await this.isStateKey(target, context, news.kmsKeyId, olds)) {
             return { outs: compact({ ...olds, ...inputsOf(news), region, onDelete: onDeleteOf(news), endpoint: news.endpoint }) };
         }
-        const [found, key] = await inOrder(this.aws.describeDatabase(target, context), this.desiredKey(target, context, news.kmsKeyId));
-        if (found === undefined) throw databaseNotFound(context);
-        const { database } = await this.apply(target, context, found, key);
+        const { database, key } = await this.adopt(target, context, news.kmsKeyId);
         return { outs: outputsOf(news, region, database, key.Arn, olds.previousKmsKeyArn, key) };
     }
 
     /**
      * `retain` makes no AWS call. `restore` puts `previousKmsKeyArn` back when
-     * the database still exists and still uses this resource's key; a database
-     * already gone, or one whose key someone else has since changed, is left as
-     * it is. If this call fails, the resource stays in state.
+     * the database still exists and still uses this resource's key (the one its
+     * `kmsKeyId` names); a database already gone, or one whose key someone else
+     * has changed since, is left as it is. If this call fails, the resource
+     * stays in state, and the error says how to delete it without restoring.
      */
     async delete(id: string, props: DatabaseKmsKeyOutputs): Promise<void> {
-        // Nothing to put back when the database already had this key before the resource took it over.
-        if (onDeleteOf(props) !== "restore" || !props.previousKmsKeyArn || props.previousKmsKeyArn === props.kmsKeyArn) return;
+        if (onDeleteOf(props) !== "restore" || !props.previousKmsKeyArn) return;
         const inputs = { ...inputsOf(props), kmsKeyId: props.previousKmsKeyArn };
         const target = this.targetOf(inputs, props.region);
-        const context = contextOf("delete (restore previous key)", inputs, props.region);
+        const context = {
+            ...contextOf("delete (restore previous key)", inputs, props.region),
+            nextStep: 'To delete the resource without restoring, set onDelete to "retain", run `pulumi up`, then delete it again',
+        };
+        // Not the state's kmsKeyArn: a refresh sets that to whatever key the database uses, another writer's included.
+        const ours = await this.keyArnOf(target, context, parseKeyRef(props.kmsKeyId)!, props.databaseArn).catch((error: unknown) => {
+            // The alias is gone, so which key is ours cannot be told: leave the database alone.
+            if (error instanceof DatabaseKmsKeyError && error.code === "KeyNotFound") return undefined;
+            throw error;
+        });
+        if (ours === undefined || ours === props.previousKmsKeyArn) return;
         const database = await this.aws.describeDatabase(target, context);
-        if (database === undefined) return;
-        const live = await this.liveKeyArn(target, context, database);
-        if (live !== props.kmsKeyArn || live === props.previousKmsKeyArn) return;
-        await this.apply(target, context, database, await this.desiredKey(target, context, props.previousKmsKeyArn));
+        if (database === undefined || (await this.liveKeyArn(target, context, database)) !== ours) return;
+        await this.putKey(target, context, database, await this.desiredKey(target, context, props.previousKmsKeyArn));
+    }
+
+    /** One DescribeDatabase and the desired key's DescribeKey at once, then {@link putKey}. */
+    private async adopt(target: AwsTarget, context: OperationContext, kmsKeyId: string) {
+        const [found, key] = await bothSettled(this.aws.describeDatabase(target, context), this.desiredKey(target, context, kmsKeyId));
+        if (found === undefined) throw databaseNotFound(context);
+        return { ...(await this.putKey(target, context, found, key)), key };
     }
 
     /**
@@ -191,7 +221,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * that cannot protect it, and checks that the key Timestream reports
      * afterwards is ours ("first writer wins" for concurrent updates).
      */
-    private async apply(target: AwsTarget, context: OperationContext, database: Database, key: KeyMetadata & { Arn: string }) {
+    private async putKey(target: AwsTarget, context: OperationContext, database: Database, key: KeyMetadata & { Arn: string }) {
         const previousKmsKeyArn = await this.liveKeyArn(target, context, database);
         if (previousKmsKeyArn === key.Arn) return { database, previousKmsKeyArn };
         refuseUnusable(context, key, target.region);
@@ -208,19 +238,21 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         return { database: updated, previousKmsKeyArn };
     }
 
-    /** True when `kmsKeyId` names the key recorded in state; local for key IDs and ARNs, one cached DescribeKey for aliases. */
+    /** True when `kmsKeyId` names the key recorded in state. */
     private async isStateKey(target: AwsTarget, context: OperationContext, kmsKeyId: string, state: DatabaseKmsKeyOutputs): Promise<boolean> {
-        if (kmsKeyId === UNKNOWN) return false;
-        const ref = parseKeyRef(kmsKeyId)!;
-        const arn = localKeyArn(ref, state.databaseArn) ?? (await this.aws.describeKey(target, context, ref)).Arn;
-        return arn === state.kmsKeyArn;
+        return kmsKeyId !== UNKNOWN && (await this.keyArnOf(target, context, parseKeyRef(kmsKeyId)!, state.databaseArn)) === state.kmsKeyArn;
     }
 
     /** The key ARN a database reports, normalized: AWS sends an ARN, some emulators echo what they were sent. */
     private async liveKeyArn(target: AwsTarget, context: OperationContext, database: Database): Promise<string> {
         const ref = parseKeyRef(database.KmsKeyId ?? "");
         if (ref === undefined) throw new DatabaseKmsKeyError("Failed", context, `Timestream reported an unreadable KMS key "${database.KmsKeyId}"`);
-        return localKeyArn(ref, database.Arn ?? "") ?? (await this.aws.describeKey(target, context, ref)).Arn!;
+        return this.keyArnOf(target, context, ref, database.Arn ?? "");
+    }
+
+    /** The key ARN `ref` names: worked out locally for key IDs and ARNs, one cached DescribeKey for aliases. */
+    private async keyArnOf(target: AwsTarget, context: OperationContext, ref: KeyRef, databaseArn: string): Promise<string> {
+        return localKeyArn(ref, databaseArn) ?? (await this.aws.describeKey(target, context, ref)).Arn!;
     }
 
     /** DescribeKey for the desired key; a key ARN in another region is refused without a call. */
@@ -293,12 +325,14 @@ function noRegionAdvice(): string {
     return "no AWS region is set: give the resource a region, or run `pulumi config set aws:region us-east-1`, or set AWS_REGION";
 }
 
-function onDeleteOf(x: Partial<DatabaseKmsKeyInputs>): OnDelete {
-    return x.onDelete ?? "retain";
+function onDeleteOf(inputs: Partial<DatabaseKmsKeyInputs>): OnDelete {
+    return inputs.onDelete ?? "retain";
 }
 
 function contextOf(operation: string, inputs: Partial<DatabaseKmsKeyInputs>, region: string): OperationContext {
-    return { operation, databaseName: String(inputs.databaseName), region, kmsKeyId: inputs.kmsKeyId };
+    // Pulumi's placeholder means nothing to a reader.
+    const shown = (value: string | undefined) => (value === UNKNOWN ? "(unknown until apply)" : value);
+    return { operation, databaseName: String(shown(inputs.databaseName)), region: shown(region)!, kmsKeyId: shown(inputs.kmsKeyId) };
 }
 
 function unusable(context: OperationContext, problem: string): DatabaseKmsKeyError {
@@ -310,24 +344,16 @@ function refuseUnusable(context: OperationContext, key: KeyMetadata, region: str
     if (problem !== undefined) throw unusable(context, problem);
 }
 
-function databaseNotFound(context: OperationContext): DatabaseKmsKeyError {
-    return new DatabaseKmsKeyError(
-        "DatabaseNotFound",
-        context,
-        "the database does not exist. Create it first (this resource adopts an existing database) or fix databaseName and region",
-    );
-}
-
 /** Runs both calls at once but reports failures in argument order, with no unhandled rejection. */
-async function inOrder<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+async function bothSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
     const [ra, rb] = await Promise.allSettled([a, b]);
     if (ra.status === "rejected") throw ra.reason;
     if (rb.status === "rejected") throw rb.reason;
     return [ra.value, rb.value];
 }
 
-function inputsOf(x: Partial<DatabaseKmsKeyInputs>): DatabaseKmsKeyInputs {
-    return pick(x, INPUT_KEYS) as DatabaseKmsKeyInputs;
+function inputsOf(state: Partial<DatabaseKmsKeyInputs>): DatabaseKmsKeyInputs {
+    return pick(state, INPUT_KEYS) as DatabaseKmsKeyInputs;
 }
 
 function outputsOf(
@@ -353,12 +379,12 @@ function outputsOf(
     });
 }
 
-function pick<T extends object>(x: T, keys: readonly string[]): Partial<T> {
-    return Object.fromEntries(Object.entries(x).filter(([k]) => keys.includes(k))) as Partial<T>;
+function pick<T extends object>(values: T, keys: readonly string[]): Partial<T> {
+    return Object.fromEntries(Object.entries(values).filter(([k]) => keys.includes(k))) as Partial<T>;
 }
 
 /** Drops undefined values: Pulumi's state cannot hold them. */
-function compact<T extends object>(x: T): T {
-    return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as T;
+function compact<T extends object>(values: T): T {
+    return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as T;
 }
 

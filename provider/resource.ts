@@ -5,7 +5,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseKmsKeyOutputs, OnDelete } from "./lifecycle";
 
-/** Inputs of a {@link DatabaseKmsKey}. */
+/**
+ * Inputs of a {@link DatabaseKmsKey}.
+ *
+ * @example
+ * const args: DatabaseKmsKeyArgs = { databaseName: "metrics", kmsKeyId: key.arn, region: "eu-west-1" };
+ */
 export interface DatabaseKmsKeyArgs {
     /** Name of an existing Timestream for LiveAnalytics database. Changing it replaces the resource. */
     databaseName: pulumi.Input<string>;
@@ -77,26 +82,32 @@ export function serializableProvider(): pulumi.dynamic.ResourceProvider {
  * export const keyArn = key.kmsKeyArn;
  */
 export class DatabaseKmsKey extends pulumi.dynamic.Resource {
+    /** The database, as given. */
     declare readonly databaseName: pulumi.Output<string>;
+    /** The key, as given (any form). */
     declare readonly kmsKeyId: pulumi.Output<string>;
     /** The effective region. */
     declare readonly region: pulumi.Output<string>;
+    /** The Timestream endpoint, as given. */
     declare readonly endpoint: pulumi.Output<string | undefined>;
+    /** What deleting the resource does to the key; `"retain"` unless given. */
     declare readonly onDelete: pulumi.Output<OnDelete>;
+    /** The database's ARN. */
     declare readonly databaseArn: pulumi.Output<string>;
     /** The key ARN the database uses now. */
     declare readonly kmsKeyArn: pulumi.Output<string>;
     /** The key ARN the database had when this resource first took it over. */
     declare readonly previousKmsKeyArn: pulumi.Output<string>;
+    /** Tables in the database. */
     declare readonly tableCount: pulumi.Output<number>;
-    /** ISO 8601. */
-    declare readonly creationTime: pulumi.Output<string>;
-    /** ISO 8601. */
-    declare readonly lastUpdatedTime: pulumi.Output<string>;
-    /** `"AWS"` or `"CUSTOMER"`: who manages the key the database uses now. */
-    declare readonly keyManager: pulumi.Output<string>;
-    /** KMS state of the key the database uses now: Enabled, Disabled, PendingDeletion, … */
-    declare readonly keyState: pulumi.Output<string>;
+    /** ISO 8601, when Timestream reports it. */
+    declare readonly creationTime: pulumi.Output<string | undefined>;
+    /** ISO 8601, when Timestream reports it. */
+    declare readonly lastUpdatedTime: pulumi.Output<string | undefined>;
+    /** `"AWS"` or `"CUSTOMER"`: who manages the key the database uses now; unset when KMS will not describe it. */
+    declare readonly keyManager: pulumi.Output<string | undefined>;
+    /** KMS state of the key the database uses now (Enabled, Disabled, PendingDeletion, …); unset when KMS will not describe it. */
+    declare readonly keyState: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: DatabaseKmsKeyArgs, opts?: pulumi.CustomResourceOptions) {
         const props: Record<keyof DatabaseKmsKeyOutputs, unknown> = {

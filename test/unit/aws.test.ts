@@ -210,14 +210,30 @@ describe("aws", () => {
             expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(2);
         });
 
-        it("keeps KMS's answer that a key does not exist, and names each caller's database in the error", async () => {
+        it("asks again after 'no such key', since the key or alias may be created while Pulumi runs", async () => {
             const session = new AwsSession();
-            const first = await rejectionOf(session.describeKey({ region: REGION }, { operation: "read", databaseName: "one", region: REGION }, parseKeyRef("alias/gone")!));
-            const second = await rejectionOf(session.describeKey({ region: REGION }, { operation: "read", databaseName: "two", region: REGION }, parseKeyRef("alias/gone")!));
+            const first = await rejectionOf(session.describeKey({ region: REGION }, { operation: "check", databaseName: "one", region: REGION }, parseKeyRef("alias/new")!));
+            knowKey(aws, keyMetadata(KEY_A), "alias/new");
+            const second = await session.describeKey({ region: REGION }, { operation: "create", databaseName: "one", region: REGION }, parseKeyRef("alias/new")!);
             expect(first).to.include({ code: "KeyNotFound" });
-            expect(second).to.include({ code: "KeyNotFound" });
-            expect(second.message).to.include('database "two"');
-            expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(1);
+            expect(second.Arn).to.equal(keyArn(KEY_A));
+            expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/new" }, { KeyId: "alias/new" }]);
+        });
+
+        it("shares an alias name's answer with the same alias's ARN", async () => {
+            const session = new AwsSession();
+            knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
+            const byName = await lookUp(session, "alias/metrics");
+            const byArn = await lookUp(session, aliasArn("metrics"));
+            expect(byArn).to.equal(byName);
+            expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/metrics" }]);
+        });
+
+        it("fails with Failed, not a TypeError, when KMS answers without KeyMetadata", async () => {
+            aws.kms.on(DescribeKeyCommand).resolves({});
+            const error = await rejectionOf(lookUp(new AwsSession(), KEY_A));
+            expect(error).to.include({ code: "Failed" });
+            expect(error.message).to.include("without KeyMetadata");
         });
 
         it("shares one call among parallel lookups of one key", async () => {
@@ -248,7 +264,8 @@ describe("aws", () => {
         const timeoutError = Object.assign(new Error("Connection timed out after 5000 ms"), { name: "TimeoutError" });
         const samples: [string, unknown, string, RegExp][] = [
             ["AccessDeniedException", awsError(AccessDeniedException, "not authorized", meta()), "AccessDenied", /AWS denied the request/],
-            ["UnrecognizedClientException", Object.assign(new Error("bad token"), { name: "UnrecognizedClientException" }), "AccessDenied", /AWS denied/],
+            ["UnrecognizedClientException", Object.assign(new Error("bad token"), { name: "UnrecognizedClientException" }), "BadCredentials", /AWS rejected the credentials.*Refresh them/],
+            ["ExpiredTokenException", Object.assign(new Error("expired"), { name: "ExpiredTokenException" }), "BadCredentials", /expired, wrong, or the clock is off/],
             ["ServiceQuotaExceededException", awsError(ServiceQuotaExceededException, "quota", meta()), "GrantLimit", /KMS grant limit/],
             ["ResourceNotFoundException", awsError(ResourceNotFoundException, "no db", meta()), "DatabaseNotFound", /the database does not exist/],
             ["NotFoundException", awsError(NotFoundException, "Invalid keyId", meta()), "KeyNotFound", /KMS has no such key or alias in us-east-1/],

@@ -51,7 +51,7 @@ describe("DatabaseKmsKeyProvider.check", () => {
             });
         }
 
-        it("does not call an optional input required when it is not a string", async () => {
+        it("says an optional input that is not a string must be one, without calling it required", async () => {
             const { failures } = await check({ ...VALID, region: 1 });
             expect(failures).to.deep.equal([{ property: "region", reason: "region must be a string" }]);
         });
@@ -144,10 +144,19 @@ describe("DatabaseKmsKeyProvider.check", () => {
             expect(awsCalls()).to.deep.equal([]);
         });
 
-        it("fails kmsKeyId for a key KMS does not know", async () => {
-            const { failures } = await check(VALID);
-            expect(failures.map((f) => f.property)).to.deep.equal(["kmsKeyId"]);
-            expect(failures[0].reason).to.include("KMS has no such key or alias in us-east-1");
+        it("passes a key KMS does not know yet, which this deployment may create, and asks again at create", async () => {
+            const provider = await configuredProvider();
+            expect(await provider.check({}, VALID)).to.deep.equal({ inputs: VALID, failures: [] });
+            knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
+            expect((await provider.check({}, VALID)).failures).to.deep.equal([]);
+            expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/metrics" }, { KeyId: "alias/metrics" }]);
+            expect(aws.timestream.calls()).to.have.length(0);
+        });
+
+        it("names an unknown database as such, not by Pulumi's placeholder, when it refuses a key", async () => {
+            knowKey(aws, keyMetadata(KEY_A, { KeyState: "Disabled" }), "alias/metrics");
+            const { failures } = await check({ ...VALID, databaseName: UNKNOWN });
+            expect(failures[0].reason).to.include('database "(unknown until apply)"').and.not.include(UNKNOWN);
             expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(1);
         });
 

@@ -43,7 +43,7 @@ describe("DatabaseKmsKeyProvider.delete", () => {
         expect(updates()).to.deep.equal([]);
     });
 
-    it("leaves the key alone when someone else has changed it since", async () => {
+    it("leaves the key alone when someone else has changed it since, before a refresh", async () => {
         holdDatabase(aws, database("metrics", keyArn(KEY_B)));
         await remove();
         expect(updates()).to.deep.equal([]);
@@ -64,7 +64,33 @@ describe("DatabaseKmsKeyProvider.delete", () => {
         expect(error).to.include({ code: "KeyUnusable" });
         expect(error.message).to.include(`delete (restore previous key) of database "metrics" in us-east-1 with KMS key "${keyArn(KEY_OLD)}"`);
         expect(error.message).to.include("its state is Disabled");
+        expect(error.message).to.match(/To delete the resource without restoring, set onDelete to "retain", run `pulumi up`, then delete it again$/);
         expect(updates()).to.deep.equal([]);
+    });
+
+    it("leaves another writer's key alone after a refresh recorded it in state", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_B)));
+        // read set kmsKeyArn to the live key B; the resource's own key is still A, named by kmsKeyId.
+        await remove({ ...RESTORE, kmsKeyId: KEY_A, kmsKeyArn: keyArn(KEY_B) });
+        expect(aws.timestream.commandCalls(DescribeDatabaseCommand)).to.have.length(1);
+        expect(updates()).to.deep.equal([]);
+        expect(aws.kms.calls()).to.have.length(0);
+    });
+
+    it("follows an alias kmsKeyId to tell the resource's key, then restores", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
+        knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
+        await remove({ ...RESTORE, kmsKeyId: "alias/metrics" });
+        expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/metrics" }, { KeyId: keyArn(KEY_OLD) }]);
+        expect(updates()).to.deep.equal([{ DatabaseName: "metrics", KmsKeyId: keyArn(KEY_OLD) }]);
+    });
+
+    it("leaves the database alone, without a Timestream call, when the alias kmsKeyId names is gone", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        await remove({ ...RESTORE, kmsKeyId: "alias/gone" });
+        expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/gone" }]);
+        expect(aws.timestream.calls()).to.have.length(0);
     });
 
     it("fails with KeyConflict when another writer's key is registered instead of the previous key", async () => {
