@@ -11,9 +11,9 @@ import { Fixtures } from "./fixtures";
 import { Moto, motoOrSkip } from "./moto";
 import { ProxyMode, RecordingProxy } from "./proxy";
 import { ProviderHost } from "./host";
+import { configured, REGION, rejectionOfType } from "./common";
 
-/** The region the suites configure as `aws:region`. */
-export const REGION = "us-east-1";
+export { REGION };
 /** A second region, for region input and two-region tests. */
 export const OTHER_REGION = "us-west-2";
 
@@ -124,9 +124,7 @@ export interface TestedProvider {
  * DescribeKey cache), configured as the host does with this stack config.
  */
 export async function configuredProvider(config: Record<string, string> = { "aws:region": REGION }): Promise<TestedProvider> {
-    const provider = new built.DatabaseKmsKeyProvider();
-    await provider.configure({ config: { get: (key: string) => config[key] } } as never);
-    return provider as TestedProvider;
+    return (await configured(new built.DatabaseKmsKeyProvider(), config)) as unknown as TestedProvider;
 }
 
 /** Sets `name` back to `value`, deleting it when `value` is undefined. */
@@ -136,12 +134,6 @@ export function restoreEnv(name: string, value: string | undefined): void {
 }
 
 /** The {@link aws.DatabaseKmsKeyError} `promise` rejects with; throws when it resolves or rejects with anything else. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<aws.DatabaseKmsKeyError> {
-    const outcome = await promise.then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-    );
-    if (!("error" in outcome)) throw new Error(`expected a DatabaseKmsKeyError, got a result: ${JSON.stringify(outcome.value)}`);
-    if (!(outcome.error instanceof builtAws.DatabaseKmsKeyError)) throw outcome.error;
-    return outcome.error;
+export function rejectionOf(promise: Promise<unknown>): Promise<aws.DatabaseKmsKeyError> {
+    return rejectionOfType(promise, builtAws.DatabaseKmsKeyError);
 }

@@ -5,7 +5,6 @@
  */
 import * as path from "node:path";
 import * as os from "node:os";
-import { expect } from "chai";
 import { mockClient, AwsClientStub } from "aws-sdk-client-mock";
 import {
     Database,
@@ -15,11 +14,12 @@ import {
     UpdateDatabaseCommand,
 } from "@aws-sdk/client-timestream-write";
 import { DescribeKeyCommand, KeyMetadata, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
-import { Config } from "@pulumi/pulumi/cmd/dynamic-provider/config";
 import { DatabaseKmsKeyError } from "../../provider/aws";
 import { DatabaseKmsKeyOutputs, DatabaseKmsKeyProvider } from "../../provider/lifecycle";
 
-export const REGION = "us-east-1";
+import { configured, REGION, rejectionOfType } from "../support/common";
+
+export { REGION };
 export const OTHER_REGION = "eu-west-1";
 export const ACCOUNT = "111122223333";
 export const KEY_A = "1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -91,10 +91,8 @@ export function useCleanAwsEnv(): void {
 }
 
 /** A provider configured as the host does it, with `config` as the stack config. */
-export async function configuredProvider(config: Record<string, string> = {}): Promise<DatabaseKmsKeyProvider> {
-    const provider = new DatabaseKmsKeyProvider();
-    await provider.configure({ config: new Config(config, "timestream-kms-test") });
-    return provider;
+export function configuredProvider(config: Record<string, string> = {}): Promise<DatabaseKmsKeyProvider> {
+    return configured(new DatabaseKmsKeyProvider(), config);
 }
 
 /** KMS DescribeKey metadata of an enabled symmetric customer managed key, with `overrides`. */
@@ -157,11 +155,6 @@ export function awsError<T>(Type: new (options: any) => T, message: string, $met
 }
 
 /** The DatabaseKmsKeyError `promise` fails with; fails the test when it succeeds or fails otherwise. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<DatabaseKmsKeyError> {
-    const error = await promise.then(
-        () => expect.fail("expected a DatabaseKmsKeyError, but it succeeded"),
-        (e: unknown) => e,
-    );
-    expect(error).to.be.instanceOf(DatabaseKmsKeyError);
-    return error as DatabaseKmsKeyError;
+export function rejectionOf(promise: Promise<unknown>): Promise<DatabaseKmsKeyError> {
+    return rejectionOfType(promise, DatabaseKmsKeyError);
 }
