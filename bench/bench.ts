@@ -2,7 +2,7 @@
  * `npm run bench`: what DatabaseKmsKey costs, measured against moto through a
  * counting proxy and the real Pulumi dynamic-provider host. A benchmark, not a
  * test: it reports, it does not assert. Writes bench/results/latest.json and
- * latest.md and prints the table. BENCH_QUICK=1 shrinks every loop for a smoke run.
+ * latest.md (quick.json and quick.md for BENCH_QUICK=1, which shrinks every loop for a smoke run) and prints the table.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -123,12 +123,14 @@ async function main(): Promise<void> {
     };
     const table = markdown(result);
     fs.mkdirSync(RESULTS, { recursive: true });
-    fs.writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-    fs.writeFileSync(path.join(RESULTS, "latest.md"), table);
+    // A quick smoke run must not replace the full run's results, which the README shows.
+    const base = QUICK ? "quick" : "latest";
+    fs.writeFileSync(path.join(RESULTS, `${base}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    fs.writeFileSync(path.join(RESULTS, `${base}.md`), table);
     // The README shows the latest full run; a quick smoke run leaves it alone.
     if (!QUICK) spawnSync(process.execPath, [path.join(__dirname, "..", "scripts", "readme-section.js"), "bench"], { input: table, stdio: ["pipe", "inherit", "inherit"] });
     console.log(table);
-    console.log(`Written to ${path.relative(process.cwd(), RESULTS)}/latest.json and latest.md${QUICK ? "" : " and README.md"} in ${result.elapsedS} s.`);
+    console.log(`Written to ${path.relative(process.cwd(), RESULTS)}/${base}.json and ${base}.md${QUICK ? "" : " and README.md"} in ${result.elapsedS} s.`);
 }
 
 /** The inputs a program would send for one resource. */
