@@ -49,6 +49,11 @@ export interface DatabaseKmsKeyOutputs extends DatabaseKmsKeyInputs {
     kmsKeyArn: string;
     /** The key ARN the database had when this resource first took it over. */
     previousKmsKeyArn: string;
+    /**
+     * The key ARN this resource last put on the database, or accepted as its own;
+     * `onDelete: "restore"` acts only while the database still uses it.
+     */
+    appliedKmsKeyArn: string;
     tableCount: number;
     creationTime?: string;
     lastUpdatedTime?: string;
@@ -77,10 +82,16 @@ const ON_DELETE: readonly string[] = ["retain", "restore"];
  */
 export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs> {
     private readonly aws = new AwsSession();
+    /** Live key ARNs KMS would not describe in this process (see read). */
+    private readonly undescribable = new Set<string>();
     private configRegion?: string;
     private profile?: string;
 
-    /** Reads `aws:region` and `aws:profile` from stack config. Called once per process, before any other method. */
+    /**
+     * Reads `aws:region` and `aws:profile` from stack config, once per process.
+     * Kept free of awaits: the host hands the provider to other calls before
+     * this promise settles.
+     */
     async configure(req: dynamic.ConfigureRequest): Promise<void> {
         this.configRegion = req.config.get("aws:region") || undefined;
         this.profile = req.config.get("aws:profile") || undefined;
@@ -115,8 +126,9 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
 
     /**
      * Replaces when the database or the effective region changes; updates when
-     * the key names a different key than the one in state (any form of the same
-     * key is no change; an alias is followed), or when `onDelete` or `endpoint`
+     * the key names a different key than the database uses or than the resource
+     * applied (any form of the same key is no change; an alias is followed, and
+     * one KMS does not know yet is a change), or when `onDelete` or `endpoint`
      * changes. Makes no Timestream call; an alias costs one cached DescribeKey.
      */
     async diff(id: string, olds: DatabaseKmsKeyOutputs, news: DatabaseKmsKeyInputs): Promise<dynamic.DiffResult> {
@@ -126,7 +138,12 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (region !== olds.region) replaces.push("region");
         if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: false };
         const target = this.targetOf(news, region);
-        const keyChanged = !(await this.isStateKey(target, contextOf("diff", news, region), news.kmsKeyId, olds));
+        const wanted = await this.wantedKeyArn(target, contextOf("diff", news, region), news.kmsKeyId, olds).catch((error: unknown) => {
+            // An alias this same deployment creates: update reports it if it is still missing then.
+            if (error instanceof DatabaseKmsKeyError && error.code === "KeyNotFound") return undefined;
+            throw error;
+        });
+        const keyChanged = wanted === undefined || wanted !== olds.kmsKeyArn || wanted !== olds.appliedKmsKeyArn;
         const changes = keyChanged || onDeleteOf(news) !== onDeleteOf(olds) || news.endpoint !== olds.endpoint;
         return { changes, replaces: [] };
     }
@@ -141,7 +158,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         const region = await this.requireRegion(inputs, "create");
         const target = this.targetOf(inputs, region);
         const { database, previousKmsKeyArn, key } = await this.adopt(target, contextOf("create", inputs, region), inputs.kmsKeyId);
-        return { id: inputs.databaseName, outs: outputsOf(inputs, region, database, key.Arn, previousKmsKeyArn, key) };
+        return { id: inputs.databaseName, outs: outputsOf(inputs, region, database, { kmsKeyArn: key.Arn, previousKmsKeyArn, appliedKmsKeyArn: key.Arn }, key) };
     }
 
     /**
@@ -158,12 +175,17 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (database === undefined) return { id: "", props: {} as DatabaseKmsKeyOutputs };
         const live = await this.liveKeyArn(target, context, database);
         // keyManager and keyState are informative: a key KMS will not describe to us (another account's key set out of
-        // band, an emulator's default key) leaves them unknown rather than failing the refresh that reports the drift.
-        const key = await this.aws.describeKey(target, context, parseKeyRef(live)!).catch((error: unknown) => {
-            if (error instanceof DatabaseKmsKeyError && (error.code === "KeyNotFound" || error.code === "AccessDenied")) return undefined;
-            throw error;
-        });
-        return { id, props: outputsOf(inputs, region, database, live, props.previousKmsKeyArn ?? live, key) };
+        // band, an emulator's default key) leaves them unknown rather than failing the refresh that reports the drift,
+        // and is not asked about again in this process.
+        const key = this.undescribable.has(live)
+            ? undefined
+            : await this.aws.describeKey(target, context, parseKeyRef(live)!).catch((error: unknown) => {
+                  if (!(error instanceof DatabaseKmsKeyError) || (error.code !== "KeyNotFound" && error.code !== "AccessDenied")) throw error;
+                  this.undescribable.add(live);
+                  return undefined;
+              });
+        const previousKmsKeyArn = props.previousKmsKeyArn ?? live;
+        return { id, props: outputsOf(inputs, region, database, { kmsKeyArn: live, previousKmsKeyArn, appliedKmsKeyArn: props.appliedKmsKeyArn ?? live }, key) };
     }
 
     /**
@@ -175,17 +197,17 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         const region = await this.requireRegion(news, "update");
         const target = this.targetOf(news, region);
         const context = contextOf("update", news, region);
-        if (await this.isStateKey(target, context, news.kmsKeyId, olds)) {
-            return { outs: compact({ ...olds, ...inputsOf(news), region, onDelete: onDeleteOf(news), endpoint: news.endpoint }) };
-        }
+        const wanted = await this.wantedKeyArn(target, context, news.kmsKeyId, olds);
+        // The database already uses the wanted key: record it as this resource's, with no AWS call.
+        if (wanted === olds.kmsKeyArn) return { outs: stateOf(news, region, { ...factsOf(olds), appliedKmsKeyArn: wanted }) };
         const { database, key } = await this.adopt(target, context, news.kmsKeyId);
-        return { outs: outputsOf(news, region, database, key.Arn, olds.previousKmsKeyArn, key) };
+        return { outs: outputsOf(news, region, database, { kmsKeyArn: key.Arn, previousKmsKeyArn: olds.previousKmsKeyArn, appliedKmsKeyArn: key.Arn }, key) };
     }
 
     /**
      * `retain` makes no AWS call. `restore` puts `previousKmsKeyArn` back when
-     * the database still exists and still uses this resource's key (the one its
-     * `kmsKeyId` names); a database already gone, or one whose key someone else
+     * the database still exists and still uses `appliedKmsKeyArn`, the key this
+     * resource put on it; a database already gone, or one whose key someone else
      * has changed since, is left as it is. If this call fails, the resource
      * stays in state, and the error says how to delete it without restoring.
      */
@@ -197,12 +219,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
             ...contextOf("delete (restore previous key)", inputs, props.region),
             nextStep: 'To delete the resource without restoring, set onDelete to "retain", run `pulumi up`, then delete it again',
         };
-        // Not the state's kmsKeyArn: a refresh sets that to whatever key the database uses, another writer's included.
-        const ours = await this.keyArnOf(target, context, parseKeyRef(props.kmsKeyId)!, props.databaseArn).catch((error: unknown) => {
-            // The alias is gone, so which key is ours cannot be told: leave the database alone.
-            if (error instanceof DatabaseKmsKeyError && error.code === "KeyNotFound") return undefined;
-            throw error;
-        });
+        // Not the state's kmsKeyArn, which a refresh sets to whatever key the database uses, another writer's included.
+        const ours = props.appliedKmsKeyArn;
         if (ours === undefined || ours === props.previousKmsKeyArn) return;
         const database = await this.aws.describeDatabase(target, context);
         if (database === undefined || (await this.liveKeyArn(target, context, database)) !== ours) return;
@@ -238,9 +256,9 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         return { database: updated, previousKmsKeyArn };
     }
 
-    /** True when `kmsKeyId` names the key recorded in state. */
-    private async isStateKey(target: AwsTarget, context: OperationContext, kmsKeyId: string, state: DatabaseKmsKeyOutputs): Promise<boolean> {
-        return kmsKeyId !== UNKNOWN && (await this.keyArnOf(target, context, parseKeyRef(kmsKeyId)!, state.databaseArn)) === state.kmsKeyArn;
+    /** The key ARN `kmsKeyId` names, for a database in `state`; undefined while it is unknown during preview. */
+    private async wantedKeyArn(target: AwsTarget, context: OperationContext, kmsKeyId: string, state: DatabaseKmsKeyOutputs): Promise<string | undefined> {
+        return kmsKeyId === UNKNOWN ? undefined : this.keyArnOf(target, context, parseKeyRef(kmsKeyId)!, state.databaseArn);
     }
 
     /** The key ARN a database reports, normalized: AWS sends an ARN, some emulators echo what they were sent. */
@@ -356,21 +374,39 @@ function inputsOf(state: Partial<DatabaseKmsKeyInputs>): DatabaseKmsKeyInputs {
     return pick(state, INPUT_KEYS) as DatabaseKmsKeyInputs;
 }
 
+/** What Timestream and KMS said about the database: the state beyond its inputs. */
+type Facts = Omit<DatabaseKmsKeyOutputs, keyof DatabaseKmsKeyInputs>;
+const FACT_KEYS: readonly (keyof Facts)[] = [
+    "databaseArn",
+    "kmsKeyArn",
+    "previousKmsKeyArn",
+    "appliedKmsKeyArn",
+    "tableCount",
+    "creationTime",
+    "lastUpdatedTime",
+    "keyManager",
+    "keyState",
+];
+
+function factsOf(state: DatabaseKmsKeyOutputs): Facts {
+    return pick(state, FACT_KEYS) as Facts;
+}
+
+/** The state to record: the inputs as given (a removed optional input is dropped), the effective region, the facts. */
+function stateOf(inputs: DatabaseKmsKeyInputs, region: string, facts: Facts): DatabaseKmsKeyOutputs {
+    return compact({ ...inputsOf(inputs), region, onDelete: onDeleteOf(inputs), ...facts });
+}
+
 function outputsOf(
     inputs: DatabaseKmsKeyInputs,
     region: string,
     database: Database,
-    kmsKeyArn: string,
-    previousKmsKeyArn: string,
+    keys: Pick<Facts, "kmsKeyArn" | "previousKmsKeyArn" | "appliedKmsKeyArn">,
     key: KeyMetadata | undefined,
 ): DatabaseKmsKeyOutputs {
-    return compact({
-        ...inputsOf(inputs),
-        region,
-        onDelete: onDeleteOf(inputs),
+    return stateOf(inputs, region, {
+        ...keys,
         databaseArn: database.Arn ?? "",
-        kmsKeyArn,
-        previousKmsKeyArn,
         tableCount: database.TableCount ?? 0,
         creationTime: database.CreationTime?.toISOString(),
         lastUpdatedTime: database.LastUpdatedTime?.toISOString(),

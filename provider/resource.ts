@@ -98,6 +98,8 @@ export class DatabaseKmsKey extends pulumi.dynamic.Resource {
     declare readonly kmsKeyArn: pulumi.Output<string>;
     /** The key ARN the database had when this resource first took it over. */
     declare readonly previousKmsKeyArn: pulumi.Output<string>;
+    /** The key ARN this resource last put on the database; `onDelete: "restore"` acts only while the database still uses it. */
+    declare readonly appliedKmsKeyArn: pulumi.Output<string>;
     /** Tables in the database. */
     declare readonly tableCount: pulumi.Output<number>;
     /** ISO 8601, when Timestream reports it. */
@@ -119,6 +121,7 @@ export class DatabaseKmsKey extends pulumi.dynamic.Resource {
             databaseArn: undefined,
             kmsKeyArn: undefined,
             previousKmsKeyArn: undefined,
+            appliedKmsKeyArn: undefined,
             tableCount: undefined,
             creationTime: undefined,
             lastUpdatedTime: undefined,

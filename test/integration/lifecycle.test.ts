@@ -220,6 +220,20 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 expect(await liveKey(db)).to.equal(other.arn);
             });
 
+            it("leaves a key someone changed since in place on restore, also after a refresh recorded it", async () => {
+                const { provider, db, outs } = await adopted("restore");
+                const other = await env.fx.createKey();
+                await env.fx.setDatabaseKey(db, other.arn);
+                const { props: refreshed } = await provider.read(db, outs);
+                env.proxy.reset();
+
+                await provider.delete(db, refreshed);
+
+                expect(refreshed.kmsKeyArn).to.equal(other.arn);
+                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase"]);
+                expect(await liveKey(db)).to.equal(other.arn);
+            });
+
             it("succeeds on restore when the database is gone", async () => {
                 const { provider, db, outs } = await adopted("restore");
                 await env.fx.deleteDatabase(db);

@@ -124,6 +124,7 @@ export function stateOf(name: string, kmsKeyArn: string, overrides: Partial<Data
         databaseArn: databaseArn(name),
         kmsKeyArn,
         previousKmsKeyArn: keyArn(KEY_OLD),
+        appliedKmsKeyArn: kmsKeyArn,
         tableCount: 2,
         creationTime: CREATED.toISOString(),
         lastUpdatedTime: UPDATED.toISOString(),

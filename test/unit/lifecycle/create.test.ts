@@ -78,6 +78,7 @@ describe("DatabaseKmsKeyProvider.create", () => {
             databaseArn: databaseArn("metrics"),
             kmsKeyArn: keyArn(KEY_A),
             previousKmsKeyArn: keyArn(KEY_OLD),
+            appliedKmsKeyArn: keyArn(KEY_A),
             tableCount: 7,
             creationTime: CREATED.toISOString(),
             lastUpdatedTime: UPDATED.toISOString(),

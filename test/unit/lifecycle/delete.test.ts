@@ -70,27 +70,19 @@ describe("DatabaseKmsKeyProvider.delete", () => {
 
     it("leaves another writer's key alone after a refresh recorded it in state", async () => {
         holdDatabase(aws, database("metrics", keyArn(KEY_B)));
-        // read set kmsKeyArn to the live key B; the resource's own key is still A, named by kmsKeyId.
-        await remove({ ...RESTORE, kmsKeyId: KEY_A, kmsKeyArn: keyArn(KEY_B) });
+        // read set kmsKeyArn to the live key B; the key this resource applied is still A.
+        await remove({ ...RESTORE, kmsKeyArn: keyArn(KEY_B), appliedKmsKeyArn: keyArn(KEY_A) });
         expect(aws.timestream.commandCalls(DescribeDatabaseCommand)).to.have.length(1);
         expect(updates()).to.deep.equal([]);
         expect(aws.kms.calls()).to.have.length(0);
     });
 
-    it("follows an alias kmsKeyId to tell the resource's key, then restores", async () => {
+    it("restores without asking KMS which key an alias kmsKeyId names, even when the alias is gone", async () => {
         holdDatabase(aws, database("metrics", keyArn(KEY_A)));
-        knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
         knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
-        await remove({ ...RESTORE, kmsKeyId: "alias/metrics" });
-        expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/metrics" }, { KeyId: keyArn(KEY_OLD) }]);
-        expect(updates()).to.deep.equal([{ DatabaseName: "metrics", KmsKeyId: keyArn(KEY_OLD) }]);
-    });
-
-    it("leaves the database alone, without a Timestream call, when the alias kmsKeyId names is gone", async () => {
-        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
         await remove({ ...RESTORE, kmsKeyId: "alias/gone" });
-        expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/gone" }]);
-        expect(aws.timestream.calls()).to.have.length(0);
+        expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: keyArn(KEY_OLD) }]);
+        expect(updates()).to.deep.equal([{ DatabaseName: "metrics", KmsKeyId: keyArn(KEY_OLD) }]);
     });
 
     it("fails with KeyConflict when another writer's key is registered instead of the previous key", async () => {

@@ -103,11 +103,16 @@ describe("DatabaseKmsKeyProvider.diff", () => {
             expect(aws.kms.calls()).to.have.length(0);
         });
 
-        it("fails with KeyNotFound when the alias no longer exists", async () => {
-            const error = await rejectionOf(diff({ ...SAME, kmsKeyId: "alias/gone" }));
-            expect(error).to.include({ code: "KeyNotFound" });
-            expect(error.message).to.include('diff of database "metrics" in us-east-1 with KMS key "alias/gone"');
-            expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/gone" }]);
+        it("reports a change for an alias KMS does not know yet, which this deployment may create", async () => {
+            expect(await diff({ ...SAME, kmsKeyId: "alias/new" })).to.deep.equal({ changes: true, replaces: [] });
+            expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/new" }]);
+            expect(aws.timestream.calls()).to.have.length(0);
+        });
+
+        it("reports a change when the database already uses the wanted key but the resource applied another", async () => {
+            // A refresh recorded drift to key B, and the program now asks for B: the update makes B the resource's own.
+            expect(await diff({ ...SAME, kmsKeyId: KEY_B }, { ...STATE, kmsKeyArn: keyArn(KEY_B) })).to.deep.equal({ changes: true, replaces: [] });
+            expect(aws.kms.calls()).to.have.length(0);
             expect(aws.timestream.calls()).to.have.length(0);
         });
     });

@@ -67,6 +67,17 @@ describe("DatabaseKmsKeyProvider.read", () => {
         expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(1);
     });
 
+    it("asks KMS once per process about a live key it will not describe, however many databases use it", async () => {
+        holdDatabase(aws, database("metrics", keyArn("default_key")));
+        holdDatabase(aws, database("orders", keyArn("default_key")));
+        const provider = await configuredProvider();
+        const [first, second] = await Promise.all(["metrics", "orders"].map((name) => provider.read(name, stateOf(name, keyArn(KEY_A)))));
+        const third = await provider.read("metrics", STATE);
+        for (const { props } of [first, second, third]) expect(props).to.include({ kmsKeyArn: keyArn("default_key") }).and.not.have.any.keys("keyManager", "keyState");
+        expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: keyArn("default_key") }]);
+        expect(aws.timestream.commandCalls(DescribeDatabaseCommand)).to.have.length(3);
+    });
+
     it("reports the live key without keyManager and keyState when KMS denies describing it", async () => {
         holdDatabase(aws, database("metrics", keyArn(KEY_B)));
         aws.kms.on(DescribeKeyCommand).rejects(new KMSServiceException({ name: "AccessDeniedException", $fault: "client", message: "not authorized", $metadata: {} }));

@@ -30,6 +30,14 @@ describe("DatabaseKmsKeyProvider.update", () => {
         expect(awsCalls()).to.have.length(0);
     });
 
+    it("makes the key the database already uses the resource's own, without an AWS call", async () => {
+        // After a refresh recorded drift to key B, the program asks for B.
+        const drifted = { ...STATE, kmsKeyArn: keyArn(KEY_B) };
+        const { outs } = await update({ ...SAME, kmsKeyId: KEY_B }, drifted);
+        expect(outs).to.deep.equal({ ...drifted, kmsKeyId: KEY_B, appliedKmsKeyArn: keyArn(KEY_B) });
+        expect(awsCalls()).to.have.length(0);
+    });
+
     it("records an endpoint added and drops one removed, without an AWS call", async () => {
         const added = await update({ ...SAME, endpoint: "http://127.0.0.1:5000/" });
         const removed = await update(SAME, added.outs as DatabaseKmsKeyOutputs);
