@@ -1,7 +1,8 @@
 /**
- * AWS clients and error mapping: one Timestream and one KMS client per
- * region/endpoint/profile, DescribeKey answers cached per key, and every AWS
- * failure turned into one {@link DatabaseKmsKeyError} a user can act on.
+ * AWS clients and error mapping: one Timestream client per region, endpoint
+ * and profile, one KMS client per region and profile, DescribeKey answers
+ * cached per key, and every AWS failure turned into one
+ * {@link DatabaseKmsKeyError} a user can act on.
  */
 import {
     Database,

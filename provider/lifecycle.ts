@@ -57,9 +57,9 @@ export interface DatabaseKmsKeyOutputs extends DatabaseKmsKeyInputs {
     tableCount: number;
     creationTime?: string;
     lastUpdatedTime?: string;
-    /** `"AWS"` or `"CUSTOMER"`: who manages the key the database uses now. */
+    /** `"AWS"` or `"CUSTOMER"`: who manages the key the database uses now; unset when KMS will not describe it. */
     keyManager?: string;
-    /** The KMS key state (Enabled, Disabled, PendingDeletion, …) of the key the database uses now. */
+    /** The KMS key state (Enabled, Disabled, PendingDeletion, …) of the key the database uses now; unset likewise. */
     keyState?: string;
 }
 
