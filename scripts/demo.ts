@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     const keyO = await lab.fx.createKey();
     const db = await lab.fx.createDatabase(keyO.arn, uniqueName("metrics"));
     const label = keyLabeller({ "key A": keyA, "key B": keyB, "key O": keyO });
-    const liveKey = async () => label((await lab.fx.describeDatabase(db.DatabaseName))?.KmsKeyId ?? "(no database)");
+    const liveKey = async () => label((await lab.fx.liveKey(db.DatabaseName)) ?? "(no database)");
 
     console.log(`DatabaseKmsKey demo: the real Pulumi dynamic-provider host, ${lab.startedMoto ? "moto started here at" : "emulator at"} ${lab.upstream}, ${lab.region}`);
     console.log("Each step is one Pulumi command, so it starts its own provider host, as the engine does.");

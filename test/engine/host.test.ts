@@ -74,10 +74,6 @@ describe("provider host (engine protocol)", function () {
         return { original, key, db, urn, inputs, id, state };
     }
 
-    async function liveKey(databaseName: string): Promise<string | undefined> {
-        return (await fx.describeDatabase(databaseName))?.KmsKeyId;
-    }
-
     describe("check", () => {
         it("accepts valid inputs and returns them with the provider, after one DescribeKey", async () => {
             const key = await fx.createKey();
@@ -143,7 +139,7 @@ describe("provider host (engine protocol)", function () {
             });
             expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
             expect(proxy.calls.find((c) => c.operation === "UpdateDatabase")!.input).to.deep.equal({ DatabaseName: db.DatabaseName, KmsKeyId: key.arn });
-            expect(await liveKey(db.DatabaseName)).to.equal(key.arn);
+            expect(await fx.liveKey(db.DatabaseName)).to.equal(key.arn);
         });
 
         it("makes no UpdateDatabase when the database already uses the key, named by its alias", async () => {
@@ -228,7 +224,7 @@ describe("provider host (engine protocol)", function () {
 
             expect(properties).to.include({ kmsKeyId: next.arn, kmsKeyArn: next.arn, previousKmsKeyArn: original.arn, __provider: provider });
             expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
-            expect(await liveKey(db.DatabaseName)).to.equal(next.arn);
+            expect(await fx.liveKey(db.DatabaseName)).to.equal(next.arn);
         });
 
         it("changes only onDelete without an AWS call when the key is unchanged", async () => {
@@ -238,7 +234,7 @@ describe("provider host (engine protocol)", function () {
 
             expect(properties).to.include({ onDelete: "restore", kmsKeyArn: key.arn });
             expect(proxy.calls).to.deep.equal([]);
-            expect(await liveKey(db.DatabaseName)).to.equal(key.arn);
+            expect(await fx.liveKey(db.DatabaseName)).to.equal(key.arn);
         });
     });
 
@@ -259,7 +255,7 @@ describe("provider host (engine protocol)", function () {
             const { properties } = await host.update(urn, id, read.properties, inputs);
             expect(properties).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: original.arn });
             expect(proxy.operations()).to.deep.equal(["DescribeDatabase", "UpdateDatabase"]);
-            expect(await liveKey(db.DatabaseName)).to.equal(key.arn);
+            expect(await fx.liveKey(db.DatabaseName)).to.equal(key.arn);
         });
 
         it("returns an empty id when the database was deleted out of band, so refresh drops it", async () => {
@@ -281,7 +277,7 @@ describe("provider host (engine protocol)", function () {
 
             expect(proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
             expect(proxy.calls[2].input).to.deep.equal({ DatabaseName: db.DatabaseName, KmsKeyId: original.arn });
-            expect(await liveKey(db.DatabaseName)).to.equal(original.arn);
+            expect(await fx.liveKey(db.DatabaseName)).to.equal(original.arn);
         });
 
         it("leaves the key alone without an AWS call with onDelete retain", async () => {
@@ -290,7 +286,7 @@ describe("provider host (engine protocol)", function () {
             await host.delete(urn, id, state);
 
             expect(proxy.calls).to.deep.equal([]);
-            expect(await liveKey(db.DatabaseName)).to.equal(key.arn);
+            expect(await fx.liveKey(db.DatabaseName)).to.equal(key.arn);
         });
     });
 

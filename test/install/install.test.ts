@@ -76,7 +76,7 @@ describe("installed from the npm tarball", function () {
         await host.delete(urn, created.id, read.properties);
         expect(proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
         expect(proxy.calls[2].input).to.deep.equal({ DatabaseName: db.DatabaseName, KmsKeyId: original.arn });
-        expect((await fx.describeDatabase(db.DatabaseName))?.KmsKeyId).to.equal(original.arn);
+        expect(await fx.liveKey(db.DatabaseName)).to.equal(original.arn);
     });
 
     it("tells a project without the package to install it", async () => {

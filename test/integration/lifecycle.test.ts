@@ -22,16 +22,10 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
     describe(`DatabaseKmsKeyProvider lifecycle against moto (proxy in ${mode} mode)`, function () {
         const env = proxiedMoto(mode);
         /** Recorded operations, sorted: create and update describe the database and the key at the same time. */
-        const sortedOps = () => [...env.proxy.operations()].sort();
         const updateInputs = () => env.proxy.calls.filter((c) => c.operation === "UpdateDatabase").map((c) => c.input);
-        const liveKey = async (name: string, fx = env.fx) => (await fx.describeDatabase(name))?.KmsKeyId;
 
         /** A database on its own key P, and a key A to adopt it with. */
-        async function databaseAndKey() {
-            const previous = await env.fx.createKey();
-            const db = await env.fx.createDatabase(previous.arn);
-            return { previous, db: db.DatabaseName, key: await env.fx.createKey() };
-        }
+        const databaseAndKey = async () => ({ ...(await env.fx.databaseOnOwnKey()), key: await env.fx.createKey() });
 
         describe("create (adopt)", () => {
             for (const [form, idOf] of KEY_FORMS) {
@@ -46,10 +40,10 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                     expect(outs).to.include({ databaseName: db, kmsKeyId, region: REGION, onDelete: "retain", kmsKeyArn: key.arn, previousKmsKeyArn: previous.arn });
                     expect(outs).to.include({ keyManager: "CUSTOMER", keyState: "Enabled", tableCount: 0 });
                     expect(outs.databaseArn).to.equal(`arn:aws:timestream:${REGION}:123456789012:database/${db}`);
-                    expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                    expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
                     expect(env.proxy.operations().at(-1)).to.equal("UpdateDatabase");
                     expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: key.arn }]);
-                    expect(await liveKey(db)).to.equal(key.arn);
+                    expect(await env.fx.liveKey(db)).to.equal(key.arn);
                 });
             }
 
@@ -65,7 +59,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 expect(outs).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: key.arn, keyState: "Enabled" });
                 // In moto mode the live alias needs its own DescribeKey to be compared.
                 const describeKeys = mode === "moto" ? ["DescribeKey", "DescribeKey"] : ["DescribeKey"];
-                expect(sortedOps()).to.deep.equal(["DescribeDatabase", ...describeKeys]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", ...describeKeys]);
             });
 
             it("refuses a nonexistent database with DatabaseNotFound and no UpdateDatabase", async () => {
@@ -76,7 +70,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 expect(error.code).to.equal("DatabaseNotFound");
                 expect(error.message).to.include('database "never-created-db"').and.include(REGION).and.include(key.arn);
-                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
             });
 
             it("refuses a nonexistent alias with KeyNotFound and no UpdateDatabase", async () => {
@@ -87,8 +81,8 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 expect(error.code).to.equal("KeyNotFound");
                 expect(error.message).to.include(db).and.include("alias/never-created");
-                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
-                expect(await liveKey(db)).to.equal(previous.arn);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+                expect(await env.fx.liveKey(db)).to.equal(previous.arn);
             });
         });
 
@@ -119,9 +113,9 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 const updated = await provider.update(db, outs, { ...inputs, kmsKeyId: next.id });
 
                 expect(updated.outs).to.include({ kmsKeyId: next.id, kmsKeyArn: next.arn, previousKmsKeyArn: previous.arn, keyState: "Enabled" });
-                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
                 expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: next.arn }]);
-                expect(await liveKey(db)).to.equal(next.arn);
+                expect(await env.fx.liveKey(db)).to.equal(next.arn);
             });
 
             it("updates an onDelete change with no AWS call", async () => {
@@ -152,9 +146,9 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 const repaired = await provider.update(db, read.props, inputs);
                 expect(repaired.outs).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: previous.arn });
                 // Key A's facts are cached from the create.
-                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "UpdateDatabase"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "UpdateDatabase"]);
                 expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: key.arn }]);
-                expect(await liveKey(db)).to.equal(key.arn);
+                expect(await env.fx.liveKey(db)).to.equal(key.arn);
             });
 
             it("reads a database deleted out of band as an empty id", async () => {
@@ -176,7 +170,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 expect(error.code).to.equal("DatabaseNotFound");
                 expect(error.message).to.include(`database "${db}"`).and.include(REGION);
-                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
             });
         });
 
@@ -197,7 +191,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
                 expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: previous.arn }]);
-                expect(await liveKey(db)).to.equal(previous.arn);
+                expect(await env.fx.liveKey(db)).to.equal(previous.arn);
             });
 
             it("leaves the key with onDelete retain, making no AWS call", async () => {
@@ -206,7 +200,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 await provider.delete(db, outs);
 
                 expect(env.proxy.operations()).to.deep.equal([]);
-                expect(await liveKey(db)).to.equal(key.arn);
+                expect(await env.fx.liveKey(db)).to.equal(key.arn);
             });
 
             it("leaves a key someone changed since in place on restore", async () => {
@@ -217,7 +211,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 await provider.delete(db, outs);
 
                 expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase"]);
-                expect(await liveKey(db)).to.equal(other.arn);
+                expect(await env.fx.liveKey(db)).to.equal(other.arn);
             });
 
             it("leaves a key someone changed since in place on restore, also after a refresh recorded it", async () => {
@@ -231,7 +225,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 expect(refreshed.kmsKeyArn).to.equal(other.arn);
                 expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase"]);
-                expect(await liveKey(db)).to.equal(other.arn);
+                expect(await env.fx.liveKey(db)).to.equal(other.arn);
             });
 
             it("succeeds on restore when the database is gone", async () => {
@@ -253,7 +247,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 expect(outs.region).to.equal(REGION);
                 expect(outs.databaseArn).to.match(new RegExp(`^arn:aws:timestream:${REGION}:`));
-                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
             });
 
             it("uses the region input over aws:region", async () => {
@@ -266,8 +260,8 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 expect(outs).to.include({ region: OTHER_REGION, kmsKeyArn: key.arn });
                 expect(outs.databaseArn).to.match(new RegExp(`^arn:aws:timestream:${OTHER_REGION}:`));
-                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
-                expect(await liveKey(db, west)).to.equal(key.arn);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(await west.liveKey(db)).to.equal(key.arn);
             });
 
             it("uses the SDK's region (AWS_REGION) when neither the input nor aws:region is set", async () => {
@@ -283,8 +277,8 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 } finally {
                     restoreEnv("AWS_REGION", saved);
                 }
-                expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
-                expect(await liveKey(db, west)).to.equal(key.arn);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(await west.liveKey(db)).to.equal(key.arn);
             });
 
             it("serves two regions from one provider with one Timestream client per region", async () => {
@@ -312,8 +306,8 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                     [OTHER_REGION, westKey.arn, OTHER_REGION],
                 ]);
                 for (const name of names) {
-                    expect(await liveKey(name)).to.equal(eastKey.arn);
-                    expect(await liveKey(name, west)).to.equal(westKey.arn);
+                    expect(await env.fx.liveKey(name)).to.equal(eastKey.arn);
+                    expect(await west.liveKey(name)).to.equal(westKey.arn);
                 }
                 // Per region: one DescribeKey for its key, then cached; two DescribeDatabase and two UpdateDatabase.
                 const perRegion = (region: string) => env.proxy.calls.filter((c) => c.region === region).map((c) => c.operation).sort();

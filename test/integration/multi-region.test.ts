@@ -14,8 +14,6 @@ import { configuredProvider, OTHER_REGION, proxiedMoto, REGION, rejectionOf } fr
 
 describe("DatabaseKmsKeyProvider with multi-Region keys against moto (proxy in aws mode)", function () {
     const env = proxiedMoto("aws");
-    const sortedOps = () => [...env.proxy.operations()].sort();
-    const liveKey = async (db: string) => (await env.fx.describeDatabase(db))?.KmsKeyId;
 
     /** A multi-Region primary key in {@link OTHER_REGION}, replicated to {@link REGION} when `replicated`. */
     async function multiRegionKey(replicated: boolean): Promise<Key> {
@@ -29,10 +27,7 @@ describe("DatabaseKmsKeyProvider with multi-Region keys against moto (proxy in a
     }
 
     /** A database in {@link REGION} on a key of its own. */
-    async function database() {
-        const previous = await env.fx.createKey();
-        return { previous, db: (await env.fx.createDatabase(previous.arn)).DatabaseName };
-    }
+    const database = () => env.fx.databaseOnOwnKey();
 
     it("adopts a database with an mrk key ID as the replica's key ARN in the database's region, in one UpdateDatabase", async () => {
         const primary = await multiRegionKey(true);
@@ -44,11 +39,11 @@ describe("DatabaseKmsKeyProvider with multi-Region keys against moto (proxy in a
         const { outs } = await provider.create({ databaseName: db, kmsKeyId: primary.id });
 
         expect(outs).to.include({ kmsKeyId: primary.id, kmsKeyArn: replicaArn, previousKmsKeyArn: previous.arn, keyState: "Enabled", keyManager: "CUSTOMER" });
-        expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+        expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
         const describeKey = env.proxy.calls.find((c) => c.operation === "DescribeKey")!;
         expect([describeKey.region, describeKey.input]).to.deep.equal([REGION, { KeyId: primary.id }]);
         expect(env.proxy.calls.filter((c) => c.operation === "UpdateDatabase").map((c) => c.input)).to.deep.equal([{ DatabaseName: db, KmsKeyId: replicaArn }]);
-        expect(await liveKey(db)).to.equal(replicaArn);
+        expect(await env.fx.liveKey(db)).to.equal(replicaArn);
     });
 
     it("refuses the primary's key ARN from another region with KeyUnusable naming both regions, with no DescribeKey or UpdateDatabase", async () => {
@@ -64,7 +59,7 @@ describe("DatabaseKmsKeyProvider with multi-Region keys against moto (proxy in a
             .and.include(`it lives in ${OTHER_REGION}, but the database is in ${REGION}`)
             .and.include(`multi-Region key replica) in ${REGION}`);
         expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase"]);
-        expect(await liveKey(db)).to.equal(previous.arn);
+        expect(await env.fx.liveKey(db)).to.equal(previous.arn);
     });
 
     it("refuses an mrk key ID with no replica in the database's region with KeyNotFound, after one DescribeKey and no UpdateDatabase", async () => {
@@ -76,8 +71,8 @@ describe("DatabaseKmsKeyProvider with multi-Region keys against moto (proxy in a
 
         expect(error.code).to.equal("KeyNotFound");
         expect(error.message).to.include(`database "${db}" in ${REGION} with KMS key "${primary.id}"`);
-        expect(sortedOps()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+        expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
         expect(env.proxy.calls.find((c) => c.operation === "DescribeKey")?.region).to.equal(REGION);
-        expect(await liveKey(db)).to.equal(previous.arn);
+        expect(await env.fx.liveKey(db)).to.equal(previous.arn);
     });
 });

@@ -135,6 +135,17 @@ export class Fixtures {
         }
     }
 
+    /** A new database on a customer key of its own, the key `onDelete: "restore"` puts back. */
+    async databaseOnOwnKey(): Promise<{ previous: Key; db: string }> {
+        const previous = await this.createKey();
+        return { previous, db: (await this.createDatabase(previous.arn)).DatabaseName };
+    }
+
+    /** The key the database reports now, as Timestream answers it (undefined when the database is gone). */
+    async liveKey(name: string): Promise<string | undefined> {
+        return (await this.describeDatabase(name))?.KmsKeyId;
+    }
+
     /** Changes the database's key behind the provider's back (drift). */
     async setDatabaseKey(name: string, kmsKeyId: string): Promise<void> {
         await this.timestream.send(new UpdateDatabaseCommand({ DatabaseName: name, KmsKeyId: kmsKeyId }));

@@ -62,6 +62,11 @@ export class RecordingProxy {
         return this.calls.map((c) => c.operation);
     }
 
+    /** Operation names sorted, for calls the provider makes at the same time. */
+    sortedOperations(): string[] {
+        return this.operations().sort();
+    }
+
     /** How many requests of `operation` arrived (all requests when omitted). */
     count(operation?: string): number {
         return operation === undefined ? this.calls.length : this.calls.filter((c) => c.operation === operation).length;
