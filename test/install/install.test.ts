@@ -1,8 +1,8 @@
 /**
- * The package as a user gets it: `npm pack`, installed from the tarball into a fresh project next to the
+ * The package as a user gets it: `npm pack` on a fresh clone, installed from the tarball into a fresh project next to the
  * `@pulumi/pulumi` this repository uses, and driven through the real provider host started in that project. Proves
  * that the serialized provider's `require("pulumi-timestream-kms/lifecycle")` resolves from a user's project and that
- * the tarball carries everything the provider needs. The slowest suite: one build, one pack, one install.
+ * the tarball carries everything the provider needs. The slowest suite: one pack (with its build) and one install.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -18,14 +18,29 @@ import { RecordingProxy } from "../support/proxy";
 const REPO = path.resolve(__dirname, "..", "..");
 const run = promisify(execFile);
 
+/** A path in the tarball, as `npm pack --json` lists it. */
+interface PackedFile {
+    readonly path: string;
+}
+
 /**
- * Builds and packs this repository, and installs the tarball with the `@pulumi/pulumi` version installed here into a
- * new project under `dir`. Returns the project's directory.
+ * Copies this checkout as a fresh clone has it (no dist/, no node_modules; node_modules is linked so the build has
+ * its tools), packs it with `npm pack` (which builds dist/ through the `prepare` script), and installs the tarball
+ * with the `@pulumi/pulumi` version installed here into a new project under `dir`. Returns the project's directory
+ * and the tarball's file list.
  */
-async function userProject(dir: string): Promise<string> {
-    await run("npm", ["run", "build", "--silent"], { cwd: REPO });
-    const { stdout } = await run("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: REPO });
-    const tarball = path.join(dir, stdout.trim().split("\n").pop()!);
+async function userProject(dir: string): Promise<{ project: string; packed: string[] }> {
+    const clone = path.join(dir, "clone");
+    // Not git ls-files: the compat legs run this suite in copies without .git.
+    const skipped = new Set(["node_modules", "dist", ".git", ".compat", ".results"]);
+    fs.cpSync(REPO, clone, { recursive: true, filter: (from) => !skipped.has(path.relative(REPO, from)) });
+    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(clone, "node_modules"), "dir");
+    const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", dir], { cwd: clone }).catch((e) => {
+        // The build's compiler errors are in the output, not in the message.
+        throw new Error(`npm pack (and its build) failed in a fresh copy:\n${e.stdout}${e.stderr}`);
+    });
+    const [packed] = JSON.parse(stdout) as { filename: string; files: PackedFile[] }[];
+    const tarball = path.join(dir, packed.filename);
     const project = path.join(dir, "project");
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "user-project", private: true }));
@@ -34,7 +49,7 @@ async function userProject(dir: string): Promise<string> {
     await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball, `@pulumi/pulumi@${pulumiVersion}`], {
         cwd: project,
     });
-    return project;
+    return { project, packed: packed.files.map((f) => f.path) };
 }
 
 describe("installed from the npm tarball", function () {
@@ -43,16 +58,21 @@ describe("installed from the npm tarball", function () {
     let dir: string;
     const env = hostedMoto(async () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-install-"));
-        const project = await userProject(dir);
+        ({ project, packed } = await userProject(dir));
         const provider = await serializedProvider(path.join(project, "node_modules", "pulumi-timestream-kms"));
         return { project, provider, pulumiFrom: project, removeAfter: dir };
     });
     let project: string;
+    let packed: string[];
     let provider: string;
     let proxy: RecordingProxy;
     let host: ProviderHost;
     let fx: Fixtures;
     before(() => ({ project, provider, proxy, host, fx } = env));
+
+    it("ships the build when packed from a clone without dist/", () => {
+        expect(packed).to.include.members(["dist/index.js", "dist/index.d.ts", "dist/lifecycle.js", "dist/lifecycle.d.ts"]);
+    });
 
     it("adopts, refreshes and restores a database from the user's project", async () => {
         const [original, wanted] = await Promise.all([fx.createKey(), fx.createKey()]);
