@@ -35,12 +35,15 @@ export interface OperationContext {
 /**
  * What went wrong, in words a program can branch on:
  * - `AccessDenied`: IAM or the key policy refused a call; the message lists the actions needed.
- * - `NoCredentials` / `BadCredentials`: no credentials found / AWS rejected them (expired, wrong, clock skew).
+ * - `NoCredentials` / `BadCredentials`: no credentials found / they have expired (an SSO session or token, a
+ *   session token) or AWS rejected them (wrong, revoked, clock skew).
  * - `NoRegion`: no region in the input, `aws:region` or the SDK's chain.
+ * - `NoEndpoint`: endpoint discovery is switched off (`AWS_ENABLE_ENDPOINT_DISCOVERY=false`) and no endpoint is set.
  * - `DatabaseNotFound`, `KeyNotFound`: the database, or the key or alias, does not exist in the region.
  * - `KeyUnusable`: the key is not enabled, not symmetric, or in another region; nothing was written.
  * - `KeyConflict`: another writer's UpdateDatabase won (first writer wins).
- * - `GrantLimit`: UpdateDatabase hit the key's KMS grant limit.
+ * - `GrantLimit`: AWS answered ServiceQuotaExceededException, a quota of the account; the key's KMS grants are one
+ *   possible cause (the code keeps its first name).
  * - `Rejected`: AWS refused the request as invalid.
  * - `Unavailable`: throttling or 5xx outlasted the SDK's retries.
  * - `Unreachable`: the endpoint could not be reached (refused, reset, timed out).
@@ -54,6 +57,7 @@ export type DatabaseKmsKeyErrorCode =
     | "NoCredentials"
     | "BadCredentials"
     | "NoRegion"
+    | "NoEndpoint"
     | "DatabaseNotFound"
     | "KeyNotFound"
     | "KeyUnusable"
@@ -115,52 +119,172 @@ interface AwsErrorShape {
 }
 
 /**
- * Maps any AWS SDK or network failure to a {@link DatabaseKmsKeyError}.
- * Throttling and 5xx have already been retried by the SDK when they get here.
+ * Maps any AWS SDK or network failure to a {@link DatabaseKmsKeyError}. Errors the SDK wraps (endpoint discovery
+ * puts the real one in `.reason`, others in `.cause`) are unwrapped first, so the rules see what AWS or the network
+ * really said; the original stays the `cause`. Throttling and 5xx have already been retried by the SDK when they get here.
  */
 export function toDatabaseKmsKeyError(error: unknown, context: OperationContext): DatabaseKmsKeyError {
     if (error instanceof DatabaseKmsKeyError) return error;
-    const e = (error ?? {}) as AwsErrorShape;
+    const failure = failureOf(error);
+    for (const rule of RULES) {
+        const verdict = rule(failure, context);
+        if (verdict !== undefined) return new DatabaseKmsKeyError(verdict[0], context, verdict[1], { cause: error });
+    }
+    if (failure.name === "ResourceNotFoundException") return databaseNotFound(context, error);
+    return new DatabaseKmsKeyError("Failed", context, failure.discovery ? discoveryFailed(failure) : failure.said, { cause: error });
+}
+
+/** A failure as the rules see it: the innermost error, and whether it came from endpoint discovery. */
+interface Failure {
+    readonly error: AwsErrorShape;
+    readonly name: string;
+    /** "Name: message", saying "endpoint discovery (DescribeEndpoints)" first when discovery failed. */
+    readonly said: string;
+    /** The SDK's DescribeEndpoints call failed, before the operation itself was sent. */
+    readonly discovery: boolean;
+}
+
+type Rule = (failure: Failure, context: OperationContext) => [DatabaseKmsKeyErrorCode, string] | undefined;
+
+// The SDK's endpoint discovery wraps every DescribeEndpoints failure in a plain Error with this message.
+const DISCOVERY_WRAPPER = /discover endpoint failed/;
+
+/** Follows `.reason` (endpoint discovery) and `.cause` down to the error AWS or the network raised. */
+function failureOf(error: unknown): Failure {
+    let inner: unknown = error;
+    let discovery = false;
+    // Bounded: a cause chain could loop.
+    for (let depth = 0; depth < 5; depth++) {
+        const e = inner as (AwsErrorShape & { reason?: unknown; cause?: unknown }) | null | undefined;
+        // An AWS service error is the answer itself.
+        if (typeof e !== "object" || e === null || e.$metadata !== undefined) break;
+        if (DISCOVERY_WRAPPER.test(e.message ?? "") && typeof e.reason === "object" && e.reason !== null) {
+            discovery = true;
+            inner = e.reason;
+        } else if (typeof e.cause === "object" && e.cause !== null) {
+            inner = e.cause;
+        } else {
+            break;
+        }
+    }
+    const e = (inner ?? {}) as AwsErrorShape;
     const name = e.name ?? "Error";
-    const said = `${name}: ${e.message ?? String(error)}`;
-    const status = e.$metadata?.httpStatusCode;
-    const fail = (code: DatabaseKmsKeyErrorCode, problem: string) => new DatabaseKmsKeyError(code, context, problem, { cause: error });
-    if (/AccessDenied/.test(name)) {
-        return fail(
+    const said = `${discovery ? "endpoint discovery (DescribeEndpoints): " : ""}${name}: ${e.message ?? String(inner)}`;
+    return { error: e, name, said, discovery };
+}
+
+const RULES: readonly Rule[] = [
+    discoveryDisabled,
+    accessDenied,
+    expiredCredentials,
+    rejectedCredentials,
+    noCredentials,
+    quotaExceeded,
+    keyNotFound,
+    rejected,
+    unavailable,
+    unreachable,
+];
+
+/** AWS_ENABLE_ENDPOINT_DISCOVERY=false (or the profile's setting) and no endpoint: the SDK refuses Timestream. */
+function discoveryDisabled(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
+    if (!/Endpoint Discovery is disabled/.test(f.error.message ?? "")) return undefined;
+    const variable = ["AWS_ENABLE_ENDPOINT_DISCOVERY", "AWS_ENDPOINT_DISCOVERY_ENABLED"].find((v) => process.env[v] !== undefined);
+    const setting = variable === undefined ? "endpoint_discovery_enabled in the AWS config file" : `${variable}=${process.env[variable]}`;
+    return [
+        "NoEndpoint",
+        `endpoint discovery is switched off (${setting}) and no Timestream endpoint is set, so the SDK cannot reach Timestream (${f.said}). ` +
+            `Unset ${setting.split("=")[0]}, or give the resource an endpoint (or set AWS_ENDPOINT_URL_TIMESTREAM_WRITE)`,
+    ];
+}
+
+function accessDenied(f: Failure, context: OperationContext): [DatabaseKmsKeyErrorCode, string] | undefined {
+    if (!/AccessDenied/.test(f.name)) return undefined;
+    if (f.discovery) {
+        return [
             "AccessDenied",
-            `AWS denied the request (${said}). Give the caller ${CALLER_ACTIONS.join(", ")}, ` +
-                `and ${KEY_GRANT_ACTIONS.join(", ")} on the key so Timestream can use it ` +
-                `(key policy or IAM, with kms:ViaService timestream.${context.region}.amazonaws.com); see the README's IAM policy`,
-        );
+            `AWS denied the request (${f.said}). Give the caller timestream:DescribeEndpoints on Resource "*" ` +
+                "(it cannot be limited to a database), or give the resource an endpoint, which turns discovery off; see the README's IAM policy",
+        ];
     }
-    if (/UnrecognizedClient|InvalidSignature|SignatureDoesNotMatch|ExpiredToken|InvalidClientTokenId/.test(name)) {
-        return fail(
-            "BadCredentials",
-            `AWS rejected the credentials (${said}): they are expired, wrong, or the clock is off. ` +
-                "Refresh them (aws sso login, a new session token) and check the system clock",
-        );
+    return [
+        "AccessDenied",
+        `AWS denied the request (${f.said}). Give the caller ${CALLER_ACTIONS.join(", ")}, ` +
+            `and ${KEY_GRANT_ACTIONS.join(", ")} on the key so Timestream can use it ` +
+            `(key policy or IAM, with kms:ViaService timestream.${context.region}.amazonaws.com); see the README's IAM policy`,
+    ];
+}
+
+// Credentials and SSO token providers raise these when they cannot give credentials.
+const PROVIDER_ERRORS = ["CredentialsProviderError", "TokenProviderError"];
+
+/** An expired SSO session or token, or an expired session token AWS refused: say so and how to renew. */
+function expiredCredentials(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
+    const expired = /^ExpiredToken/.test(f.name) || (PROVIDER_ERRORS.includes(f.name) && /expired/i.test(f.error.message ?? ""));
+    if (!expired) return undefined;
+    return [
+        "BadCredentials",
+        `the AWS credentials have expired (${f.said}). Renew them: run \`aws sso login\` (with --profile for the profile in use) ` +
+            "for an SSO profile, or get new temporary credentials (AWS_SESSION_TOKEN) otherwise, then retry",
+    ];
+}
+
+function rejectedCredentials(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
+    if (!/UnrecognizedClient|InvalidSignature|SignatureDoesNotMatch|InvalidClientTokenId/.test(f.name)) return undefined;
+    return [
+        "BadCredentials",
+        `AWS rejected the credentials (${f.said}): they are wrong, revoked or expired, or the clock is off. ` +
+            "Refresh them (aws sso login, a new session token) and check the system clock",
+    ];
+}
+
+function noCredentials(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
+    if (!PROVIDER_ERRORS.includes(f.name)) return undefined;
+    return ["NoCredentials", `no AWS credentials were found (${f.said}). Set AWS_PROFILE or aws:profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`];
+}
+
+/** AWS documents ServiceQuotaExceededException as a quota of the account; the key's grants are one possible cause. */
+function quotaExceeded(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
+    if (f.name !== "ServiceQuotaExceededException") return undefined;
+    return [
+        "GrantLimit",
+        `${f.said}. AWS reports that a quota of the account was exceeded: check the account's Timestream and KMS quotas ` +
+            "(Service Quotas console) and request an increase or free capacity. One possible cause is the key's KMS grants: " +
+            "list them (aws kms list-grants) and retire unused ones, or use another key, then retry",
+    ];
+}
+
+function keyNotFound(f: Failure, context: OperationContext): [DatabaseKmsKeyErrorCode, string] | undefined {
+    if (f.name !== "NotFoundException") return undefined;
+    return ["KeyNotFound", `KMS has no such key or alias in ${context.region} (${f.said}). Check the key identifier and region`];
+}
+
+function rejected(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
+    if (!/Validation|InvalidArn|KMSInvalidState|Disabled/.test(f.name)) return undefined;
+    return ["Rejected", `AWS rejected the request (${f.said}). Check the key identifier, its state and its region`];
+}
+
+function unavailable(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
+    const status = f.error.$metadata?.httpStatusCode;
+    if (f.name !== "ThrottlingException" && (status === undefined || status < 500)) return undefined;
+    const attempts = f.error.$metadata?.attempts ?? 1;
+    return ["Unavailable", `AWS kept failing after ${attempts} attempt(s) (${f.said}${status ? `, HTTP ${status}` : ""}). Try again later`];
+}
+
+function unreachable(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
+    const e = f.error;
+    if (!/ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|ETIMEDOUT|EPIPE|socket hang up/.test(`${e.code} ${f.name} ${e.message}`) && f.name !== "TimeoutError") {
+        return undefined;
     }
-    if (name === "CredentialsProviderError") {
-        return fail("NoCredentials", `no AWS credentials were found (${said}). Set AWS_PROFILE or aws:profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
-    }
-    if (name === "ServiceQuotaExceededException") {
-        return fail("GrantLimit", `${said}. This is the KMS grant limit of the key: retire unused grants on the key or use another key, then retry`);
-    }
-    if (name === "NotFoundException") {
-        return fail("KeyNotFound", `KMS has no such key or alias in ${context.region} (${said}). Check the key identifier and region`);
-    }
-    if (name === "ResourceNotFoundException") return databaseNotFound(context, error);
-    if (/Validation|InvalidArn|KMSInvalidState|Disabled/.test(name)) {
-        return fail("Rejected", `AWS rejected the request (${said}). Check the key identifier, its state and its region`);
-    }
-    if (name === "ThrottlingException" || (status !== undefined && status >= 500)) {
-        const attempts = e.$metadata?.attempts ?? 1;
-        return fail("Unavailable", `AWS kept failing after ${attempts} attempt(s) (${said}${status ? `, HTTP ${status}` : ""}). Try again later`);
-    }
-    if (/ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|ETIMEDOUT|EPIPE|socket hang up/.test(`${e.code} ${name} ${e.message}`) || name === "TimeoutError") {
-        return fail("Unreachable", `the AWS endpoint could not be reached (${said}). Check the endpoint, AWS_ENDPOINT_URL* and the network`);
-    }
-    return fail("Failed", said);
+    const check = f.discovery
+        ? "Check the network, DNS and any HTTPS proxy; to reach Timestream through a VPC endpoint, give the resource an endpoint, which turns discovery off"
+        : "Check the endpoint, AWS_ENDPOINT_URL* and the network";
+    return ["Unreachable", `the AWS endpoint could not be reached (${f.said}). ${check}`];
+}
+
+/** Any other DescribeEndpoints failure: AWS's words, without the SDK's advice to give up discovery. */
+function discoveryFailed(f: Failure): string {
+    return `${f.said}. Retry; if it persists, check the region and that the caller may call timestream:DescribeEndpoints`;
 }
 
 /** The database named in `context` does not exist in its region. */

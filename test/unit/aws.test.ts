@@ -262,11 +262,23 @@ describe("aws", () => {
         const networkError = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5000"), { code: "ECONNREFUSED" });
         const credentialsError = Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
         const timeoutError = Object.assign(new Error("Connection timed out after 5000 ms"), { name: "TimeoutError" });
+        // The SDK's own words (credential-provider-sso, token-providers, middleware-endpoint-discovery).
+        const ssoExpired = Object.assign(
+            new Error("The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile."),
+            { name: "CredentialsProviderError" },
+        );
+        const tokenExpired = Object.assign(new Error("Token is expired. To refresh this SSO session run 'aws sso login' with the corresponding profile."), {
+            name: "TokenProviderError",
+        });
+        const discoveryFailure = (reason: unknown) =>
+            Object.assign(new Error("The operation to discover endpoint failed. Please retry, or provide a custom endpoint and disable endpoint discovery to proceed."), {
+                reason,
+            });
         const samples: [string, unknown, string, RegExp][] = [
             ["AccessDeniedException", awsError(AccessDeniedException, "not authorized", meta()), "AccessDenied", /AWS denied the request/],
             ["UnrecognizedClientException", Object.assign(new Error("bad token"), { name: "UnrecognizedClientException" }), "BadCredentials", /AWS rejected the credentials.*Refresh them/],
-            ["ExpiredTokenException", Object.assign(new Error("expired"), { name: "ExpiredTokenException" }), "BadCredentials", /expired, wrong, or the clock is off/],
-            ["ServiceQuotaExceededException", awsError(ServiceQuotaExceededException, "quota", meta()), "GrantLimit", /KMS grant limit/],
+            ["ExpiredTokenException", Object.assign(new Error("expired"), { name: "ExpiredTokenException" }), "BadCredentials", /credentials have expired.*Renew them/],
+            ["ServiceQuotaExceededException", awsError(ServiceQuotaExceededException, "quota", meta()), "GrantLimit", /a quota of the account was exceeded/],
             ["ResourceNotFoundException", awsError(ResourceNotFoundException, "no db", meta()), "DatabaseNotFound", /the database does not exist/],
             ["NotFoundException", awsError(NotFoundException, "Invalid keyId", meta()), "KeyNotFound", /KMS has no such key or alias in us-east-1/],
             ["ValidationException", awsError(ValidationException, "bad key", meta()), "Rejected", /AWS rejected the request/],
@@ -275,6 +287,15 @@ describe("aws", () => {
             ["ECONNREFUSED", networkError, "Unreachable", /could not be reached.*ECONNREFUSED/],
             ["TimeoutError", timeoutError, "Unreachable", /could not be reached/],
             ["CredentialsProviderError", credentialsError, "NoCredentials", /no AWS credentials were found/],
+            ["an expired SSO session", ssoExpired, "BadCredentials", /credentials have expired.*aws sso login/],
+            ["an expired SSO token", tokenExpired, "BadCredentials", /credentials have expired.*aws sso login/],
+            ["a denied DescribeEndpoints", discoveryFailure(awsError(AccessDeniedException, "not authorized", meta())), "AccessDenied", /DescribeEndpoints.*Give the caller timestream:DescribeEndpoints/],
+            ["an unreachable DescribeEndpoints", discoveryFailure(networkError), "Unreachable", /could not be reached \(endpoint discovery \(DescribeEndpoints\): .*ECONNREFUSED/],
+            ["a throttled DescribeEndpoints", discoveryFailure(awsError(ThrottlingException, "slow down", meta({ attempts: 3 }))), "Unavailable", /after 3 attempt\(s\) \(endpoint discovery/],
+            ["DescribeEndpoints with expired credentials", discoveryFailure(Object.assign(new Error("expired"), { name: "ExpiredTokenException" })), "BadCredentials", /have expired/],
+            ["DescribeEndpoints with no credentials", discoveryFailure(credentialsError), "NoCredentials", /no AWS credentials were found/],
+            ["any other DescribeEndpoints failure", discoveryFailure(Object.assign(new Error("odd"), { name: "ConflictException" })), "Failed", /endpoint discovery \(DescribeEndpoints\): ConflictException: odd\. Retry/],
+            ["an error wrapped as a cause", new Error("fetch failed", { cause: networkError }), "Unreachable", /could not be reached \(Error: connect ECONNREFUSED/],
             ["an unknown error", Object.assign(new Error("odd"), { name: "ConflictException" }), "Failed", /failed: ConflictException: odd$/],
             ["a thrown string", "plain string", "Failed", /failed: Error: plain string$/],
         ];
@@ -298,6 +319,44 @@ describe("aws", () => {
             const message = toDatabaseKmsKeyError(awsError(AccessDeniedException, "no", meta()), CONTEXT).message;
             for (const action of REQUIRED_IAM_ACTIONS) expect(message).to.include(action);
             expect(REQUIRED_IAM_ACTIONS).to.include.members(["timestream:DescribeEndpoints", "timestream:DescribeDatabase", "timestream:UpdateDatabase", "kms:DescribeKey", "kms:CreateGrant"]);
+        });
+
+        it("says an expired SSO session has expired, not that no credentials were found", () => {
+            const message = toDatabaseKmsKeyError(ssoExpired, CONTEXT).message;
+            expect(message).to.include("have expired").and.include("aws sso login");
+            expect(message).to.not.include("no AWS credentials were found");
+        });
+
+        it("names only timestream:DescribeEndpoints when endpoint discovery is denied, and drops the SDK's advice", () => {
+            const message = toDatabaseKmsKeyError(discoveryFailure(awsError(AccessDeniedException, "not authorized", meta())), CONTEXT).message;
+            expect(message).to.include("timestream:DescribeEndpoints").and.not.include("kms:CreateGrant");
+            expect(message).to.not.include("discover endpoint failed");
+        });
+
+        it("keeps the SDK's wrapper as the cause of an unwrapped discovery failure", () => {
+            const wrapper = discoveryFailure(awsError(AccessDeniedException, "not authorized", meta()));
+            expect(toDatabaseKmsKeyError(wrapper, CONTEXT).cause).to.equal(wrapper);
+        });
+
+        it("says ServiceQuotaExceededException is a quota of the account, with the key's grants one possible cause", () => {
+            const message = toDatabaseKmsKeyError(awsError(ServiceQuotaExceededException, "quota", meta()), { ...CONTEXT, operation: "update" }).message;
+            expect(message).to.match(/a quota of the account was exceeded: check the account's Timestream and KMS quotas/);
+            expect(message).to.match(/One possible cause is the key's KMS grants/);
+            expect(message).to.not.match(/This is the KMS grant limit/);
+        });
+
+        it("tells to unset AWS_ENABLE_ENDPOINT_DISCOVERY or give an endpoint when discovery is switched off", () => {
+            process.env.AWS_ENABLE_ENDPOINT_DISCOVERY = "false";
+            const sdkError = new Error("Endpoint Discovery is disabled but DescribeDatabaseCommand on TimestreamWriteClient requires it. Please check your configurations.");
+            const error = toDatabaseKmsKeyError(sdkError, CONTEXT);
+            expect(error).to.include({ code: "NoEndpoint", cause: sdkError });
+            expect(error.message).to.match(/endpoint discovery is switched off \(AWS_ENABLE_ENDPOINT_DISCOVERY=false\)/);
+            expect(error.message).to.match(/Unset AWS_ENABLE_ENDPOINT_DISCOVERY, or give the resource an endpoint/);
+        });
+
+        it("names the config file setting when no variable switched discovery off", () => {
+            const error = toDatabaseKmsKeyError(new Error("Endpoint Discovery is disabled but DescribeDatabaseCommand on TimestreamWriteClient requires it."), CONTEXT);
+            expect(error.message).to.match(/switched off \(endpoint_discovery_enabled in the AWS config file\).*Unset endpoint_discovery_enabled/);
         });
 
         it("leaves the key out of the message when the context has none", () => {

@@ -211,13 +211,13 @@ describe("DatabaseKmsKeyProvider.create", () => {
             expect(updates()).to.deep.equal([]);
         });
 
-        it("reports the KMS grant limit when UpdateDatabase exceeds a quota", async () => {
+        it("reports an exceeded quota of the account, the key's grants one possible cause, when UpdateDatabase exceeds a quota", async () => {
             holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
             aws.timestream.on(UpdateDatabaseCommand).rejects(awsError(ServiceQuotaExceededException, "Limit exceeded"));
             knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
             const error = await failure();
             expect(error).to.include({ code: "GrantLimit" });
-            expect(error.message).to.include("KMS grant limit");
+            expect(error.message).to.include("a quota of the account was exceeded").and.include("the key's KMS grants");
             expect(aws.timestream.commandCalls(DescribeDatabaseCommand)).to.have.length(1);
             expect(describeKeyIds()).to.deep.equal(["alias/metrics"]);
             expect(updates()).to.deep.equal([{ DatabaseName: "metrics", KmsKeyId: keyArn(KEY_A) }]);
