@@ -47,6 +47,9 @@ export interface OperationContext {
  * - `Rejected`: AWS refused the request as invalid.
  * - `Unavailable`: throttling or 5xx outlasted the SDK's retries.
  * - `Unreachable`: the endpoint could not be reached (refused, reset, timed out).
+ * - `OutcomeUnknown`: UpdateDatabase may or may not have applied, and Timestream could not be asked which; the
+ *   resource is recorded as failed to initialise (see {@link DatabaseKmsKeyError.properties}) and the next
+ *   `pulumi up` finishes it.
  * - `Failed`: anything else; the message carries AWS's own words.
  *
  * @example
@@ -66,6 +69,7 @@ export type DatabaseKmsKeyErrorCode =
     | "Rejected"
     | "Unavailable"
     | "Unreachable"
+    | "OutcomeUnknown"
     | "Failed";
 
 /**
@@ -78,16 +82,53 @@ export type DatabaseKmsKeyErrorCode =
  */
 export class DatabaseKmsKeyError extends Error {
     readonly name = "DatabaseKmsKeyError";
+    /**
+     * Set on `OutcomeUnknown` only: the resource id, the state to record and why. Pulumi's dynamic-provider host
+     * turns an error carrying them into the engine's "created but failed to initialise", so the engine keeps the
+     * state (and the key the database had before) and the next `pulumi up` updates the resource.
+     */
+    readonly id?: string;
+    readonly properties?: Record<string, unknown>;
+    readonly reasons?: string[];
     constructor(
         readonly code: DatabaseKmsKeyErrorCode,
         context: OperationContext,
         problem: string,
-        options?: { cause?: unknown },
+        options?: { cause?: unknown; recorded?: { id: string; properties: Record<string, unknown> } },
     ) {
         const key = context.kmsKeyId === undefined ? "" : ` with KMS key "${context.kmsKeyId}"`;
         const next = context.nextStep === undefined ? "" : `. ${context.nextStep}`;
-        super(`${context.operation} of database "${context.databaseName}" in ${context.region}${key} failed: ${problem}${next}`, options);
+        super(`${context.operation} of database "${context.databaseName}" in ${context.region}${key} failed: ${problem}${next}`, { cause: options?.cause });
+        if (options?.recorded !== undefined) {
+            this.id = options.recorded.id;
+            this.properties = options.recorded.properties;
+            this.reasons = [this.message];
+        }
     }
+}
+
+// Failures that prove a write was not applied: AWS refused it as such, or it was never sent.
+const NOT_APPLIED: readonly DatabaseKmsKeyErrorCode[] = [
+    "AccessDenied",
+    "NoCredentials",
+    "BadCredentials",
+    "NoRegion",
+    "DatabaseNotFound",
+    "KeyNotFound",
+    "KeyUnusable",
+    "GrantLimit",
+    "Rejected",
+];
+
+/**
+ * Whether a failed write may have been applied all the same: a timeout, a dropped connection, or throttling or a
+ * 5xx after the SDK's retries (an earlier attempt may have landed). Only an AWS refusal (a 4xx other than
+ * throttling) or a request never sent proves it was not.
+ */
+export function mayHaveApplied(error: DatabaseKmsKeyError): boolean {
+    if (NOT_APPLIED.includes(error.code)) return false;
+    const status = (error.cause as AwsErrorShape | undefined)?.$metadata?.httpStatusCode;
+    return !(error.code === "Failed" && status !== undefined && status >= 400 && status < 500);
 }
 
 // What the caller calls itself, and what Timestream does with the caller's rights on the key.

@@ -7,7 +7,7 @@
 import type { Database } from "@aws-sdk/client-timestream-write";
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, OperationContext } from "./aws";
+import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, mayHaveApplied, OperationContext } from "./aws";
 import { KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
 
 /**
@@ -51,9 +51,15 @@ export interface DatabaseKmsKeyOutputs extends DatabaseKmsKeyInputs {
     previousKmsKeyArn: string;
     /**
      * The key ARN this resource last put on the database, or accepted as its own;
-     * `onDelete: "restore"` acts only while the database still uses it.
+     * `onDelete: "restore"` acts only while the database still uses it (or {@link unresolvedKmsKeyArn}).
+     * States written before it existed fall back to `kmsKeyArn`.
      */
-    appliedKmsKeyArn: string;
+    appliedKmsKeyArn?: string;
+    /**
+     * Set only on a resource recorded as failed to initialise: the key ARN of an UpdateDatabase whose outcome is
+     * unknown. The next `pulumi up` settles it; until then `onDelete: "restore"` counts it as this resource's key.
+     */
+    unresolvedKmsKeyArn?: string;
     tableCount: number;
     creationTime?: string;
     lastUpdatedTime?: string;
@@ -71,6 +77,9 @@ const DATABASE_NAME = /^[a-zA-Z0-9_.-]{3,256}$/;
 // Two to four letters first: us-east-1, us-gov-west-1, eusc-de-east-1.
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 const ON_DELETE: readonly string[] = ["retain", "restore"];
+// Where the host keeps the serialized provider in every resource's state; a state recorded from an error must carry
+// it too, or the engine cannot load the provider for the resource's next operation.
+const PROVIDER_KEY = "__provider";
 
 /**
  * The dynamic provider behind `DatabaseKmsKey`. Each instance keeps its own
@@ -129,36 +138,38 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * the key names a different key than the database uses or than the resource
      * applied (any form of the same key is no change; an alias is followed, and
      * one KMS does not know yet is a change), or when `onDelete` or `endpoint`
-     * changes. Makes no Timestream call; an alias costs one cached DescribeKey.
+     * changes, or a write is unresolved. Makes no Timestream call; an alias costs one cached DescribeKey.
+     * Every answer asks for delete-before-replace: the old resource releases the database (restoring its key if
+     * asked) before the new one adopts it, or the new one would record the old one's key as its previous key.
      */
     async diff(id: string, olds: DatabaseKmsKeyOutputs, news: DatabaseKmsKeyInputs): Promise<dynamic.DiffResult> {
         const region = await this.requireRegion(news, "diff");
         const replaces = [];
         if (news.databaseName !== olds.databaseName) replaces.push("databaseName");
         if (region !== olds.region) replaces.push("region");
-        if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: false };
+        if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: true };
         const target = this.targetOf(news, region);
         const wanted = await this.wantedKeyArn(target, contextOf("diff", news, region), news.kmsKeyId, olds).catch((error: unknown) => {
             // An alias this same deployment creates: update reports it if it is still missing then.
             if (error instanceof DatabaseKmsKeyError && error.code === "KeyNotFound") return undefined;
             throw error;
         });
-        const keyChanged = wanted === undefined || wanted !== olds.kmsKeyArn || wanted !== olds.appliedKmsKeyArn;
+        const keyChanged = wanted === undefined || wanted !== olds.kmsKeyArn || wanted !== appliedKeyOf(olds) || olds.unresolvedKmsKeyArn !== undefined;
         const changes = keyChanged || onDeleteOf(news) !== onDeleteOf(olds) || news.endpoint !== olds.endpoint;
-        return { changes, replaces: [] };
+        return { changes, replaces: [], deleteBeforeReplace: true };
     }
 
     /**
      * Adopts the database: one DescribeDatabase, and one UpdateDatabase only
      * when the database does not use the desired key yet. Fails, recording
-     * nothing, when the database does not exist, the key cannot protect it, or
-     * another writer's key was registered first.
+     * nothing, when the database does not exist, the key cannot protect it,
+     * another writer's key was registered first, or the write was not applied.
+     * When the write's outcome cannot be known, fails with `OutcomeUnknown`,
+     * which the host turns into a resource recorded as failed to initialise,
+     * keeping the key the database had before.
      */
     async create(inputs: DatabaseKmsKeyInputs): Promise<dynamic.CreateResult<DatabaseKmsKeyOutputs>> {
-        const region = await this.requireRegion(inputs, "create");
-        const target = this.targetOf(inputs, region);
-        const { database, previousKmsKeyArn, key } = await this.adopt(target, contextOf("create", inputs, region), inputs.kmsKeyId);
-        return { id: inputs.databaseName, outs: outputsOf(inputs, region, database, { kmsKeyArn: key.Arn, previousKmsKeyArn, appliedKmsKeyArn: key.Arn }, key) };
+        return { id: inputs.databaseName, outs: await this.adopt("create", inputs) };
     }
 
     /**
@@ -184,32 +195,37 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
                   this.undescribable.add(live);
                   return undefined;
               });
-        const previousKmsKeyArn = props.previousKmsKeyArn ?? live;
-        return { id, props: outputsOf(inputs, region, database, { kmsKeyArn: live, previousKmsKeyArn, appliedKmsKeyArn: props.appliedKmsKeyArn ?? live }, key) };
+        const keys = { kmsKeyArn: live, previousKmsKeyArn: props.previousKmsKeyArn ?? live, appliedKmsKeyArn: appliedKeyOf(props) ?? live };
+        return { id, props: outputsOf(inputs, region, database, { ...keys, unresolvedKmsKeyArn: props.unresolvedKmsKeyArn }, key) };
     }
 
     /**
      * Applies the same rule as create: UpdateDatabase only when the live key
-     * differs from the desired one. A change of `onDelete` or `endpoint` alone
-     * makes no AWS call.
+     * differs from the desired one, and the same three outcomes: applied, not
+     * applied (fails, state unchanged), unknown (`OutcomeUnknown`, recording
+     * the previously applied key and the attempted one). A change of
+     * `onDelete` or `endpoint` alone makes no AWS call; a state with an
+     * unresolved write always asks Timestream, which settles it.
      */
     async update(id: string, olds: DatabaseKmsKeyOutputs, news: DatabaseKmsKeyInputs): Promise<dynamic.UpdateResult<DatabaseKmsKeyOutputs>> {
         const region = await this.requireRegion(news, "update");
-        const target = this.targetOf(news, region);
-        const context = contextOf("update", news, region);
-        const wanted = await this.wantedKeyArn(target, context, news.kmsKeyId, olds);
+        const wanted = await this.wantedKeyArn(this.targetOf(news, region), contextOf("update", news, region), news.kmsKeyId, olds);
         // The database already uses the wanted key: record it as this resource's, with no AWS call.
-        if (wanted === olds.kmsKeyArn) return { outs: stateOf(news, region, { ...factsOf(olds), appliedKmsKeyArn: wanted }) };
-        const { database, key } = await this.adopt(target, context, news.kmsKeyId);
-        return { outs: outputsOf(news, region, database, { kmsKeyArn: key.Arn, previousKmsKeyArn: olds.previousKmsKeyArn, appliedKmsKeyArn: key.Arn }, key) };
+        if (wanted === olds.kmsKeyArn && olds.unresolvedKmsKeyArn === undefined) {
+            return { outs: stateOf(news, region, { ...factsOf(olds), appliedKmsKeyArn: wanted }) };
+        }
+        return { outs: await this.adopt("update", news, olds) };
     }
 
     /**
      * `retain` makes no AWS call. `restore` puts `previousKmsKeyArn` back when
-     * the database still exists and still uses `appliedKmsKeyArn`, the key this
-     * resource put on it; a database already gone, or one whose key someone else
-     * has changed since, is left as it is. If this call fails, the resource
-     * stays in state, and the error says how to delete it without restoring.
+     * the database still exists and still uses a key this resource may have put
+     * on it (`appliedKmsKeyArn`, or `kmsKeyArn` in older states, and
+     * `unresolvedKmsKeyArn`); a database already gone, or one whose key someone
+     * else has changed since, is left as it is. An UpdateDatabase whose outcome
+     * is unknown is settled with one DescribeDatabase. If this call fails, the
+     * resource stays in state, and the error says how to delete it without
+     * restoring.
      */
     async delete(id: string, props: DatabaseKmsKeyOutputs): Promise<void> {
         if (onDeleteOf(props) !== "restore" || !props.previousKmsKeyArn) return;
@@ -219,31 +235,62 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
             ...contextOf("delete (restore previous key)", inputs, props.region),
             nextStep: 'To delete the resource without restoring, set onDelete to "retain", run `pulumi up`, then delete it again',
         };
-        // Not the state's kmsKeyArn, which a refresh sets to whatever key the database uses, another writer's included.
-        const ours = props.appliedKmsKeyArn;
-        if (ours === undefined || ours === props.previousKmsKeyArn) return;
+        const ours = ownKeys(props).filter((key) => key !== props.previousKmsKeyArn);
+        if (ours.length === 0) return;
         const database = await this.aws.describeDatabase(target, context);
-        if (database === undefined || (await this.liveKeyArn(target, context, database)) !== ours) return;
-        await this.putKey(target, context, database, await this.desiredKey(target, context, props.previousKmsKeyArn));
-    }
-
-    /** One DescribeDatabase and the desired key's DescribeKey at once, then {@link putKey}. */
-    private async adopt(target: AwsTarget, context: OperationContext, kmsKeyId: string) {
-        const [found, key] = await bothSettled(this.aws.describeDatabase(target, context), this.desiredKey(target, context, kmsKeyId));
-        if (found === undefined) throw databaseNotFound(context);
-        return { ...(await this.putKey(target, context, found, key)), key };
+        if (database === undefined) return;
+        const live = await this.liveKeyArn(target, context, database);
+        if (!ours.includes(live)) return;
+        await this.putKey(target, context, database, live, await this.desiredKey(target, context, props.previousKmsKeyArn));
     }
 
     /**
-     * Points the database at `key` unless it already uses it, refusing a key
-     * that cannot protect it, and checks that the key Timestream reports
-     * afterwards is ours ("first writer wins" for concurrent updates).
+     * Create and update: one DescribeDatabase and the desired key's DescribeKey
+     * at once, then {@link putKey}; returns the state to record. `olds` is the
+     * state an update starts from.
      */
-    private async putKey(target: AwsTarget, context: OperationContext, database: Database, key: KeyMetadata & { Arn: string }) {
-        const previousKmsKeyArn = await this.liveKeyArn(target, context, database);
-        if (previousKmsKeyArn === key.Arn) return { database, previousKmsKeyArn };
+    private async adopt(operation: string, inputs: DatabaseKmsKeyInputs, olds?: DatabaseKmsKeyOutputs): Promise<DatabaseKmsKeyOutputs> {
+        const region = await this.requireRegion(inputs, operation);
+        const target = this.targetOf(inputs, region);
+        const context = contextOf(operation, inputs, region);
+        const [found, key] = await bothSettled(this.aws.describeDatabase(target, context), this.desiredKey(target, context, inputs.kmsKeyId));
+        if (found === undefined) throw databaseNotFound(context);
+        const before = await this.liveKeyArn(target, context, found);
+        const previousKmsKeyArn = olds?.previousKmsKeyArn ?? before;
+        // What to record if the write's outcome stays unknown: every key the database may be on, and the one it had first.
+        const unresolved = {
+            id: inputs.databaseName,
+            properties: {
+                ...outputsOf(inputs, region, found, {
+                    kmsKeyArn: before,
+                    previousKmsKeyArn,
+                    appliedKmsKeyArn: olds === undefined ? before : settledKeyOf(olds, before),
+                    unresolvedKmsKeyArn: key.Arn,
+                }, undefined),
+                [PROVIDER_KEY]: (inputs as unknown as Record<string, unknown>)[PROVIDER_KEY],
+            },
+        };
+        const database = await this.putKey(target, context, found, before, key, unresolved);
+        return outputsOf(inputs, region, database, { kmsKeyArn: key.Arn, previousKmsKeyArn, appliedKmsKeyArn: key.Arn }, key);
+    }
+
+    /**
+     * Points `database`, now on key `before`, at `key` unless it already
+     * uses it, refusing a key that cannot protect it, and checks that the key
+     * Timestream reports afterwards is ours ("first writer wins" for concurrent
+     * updates). Returns the database as last described.
+     */
+    private async putKey(
+        target: AwsTarget,
+        context: OperationContext,
+        database: Database,
+        before: string,
+        key: KeyMetadata & { Arn: string },
+        unresolved?: Recorded,
+    ): Promise<Database> {
+        if (before === key.Arn) return database;
         refuseUnusable(context, key, target.region);
-        const updated = await this.aws.updateDatabase(target, context, key.Arn);
+        const updated = await this.write(target, context, before, key.Arn, unresolved);
         const now = await this.liveKeyArn(target, context, updated);
         if (now !== key.Arn) {
             throw new DatabaseKmsKeyError(
@@ -253,7 +300,33 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
                     "(UpdateDatabase is first-writer-wins). Find what else manages this database's key, then run `pulumi refresh` and `pulumi up`",
             );
         }
-        return { database: updated, previousKmsKeyArn };
+        return updated;
+    }
+
+    /**
+     * UpdateDatabase, with its three outcomes told apart: applied (returns the
+     * database), proven not applied (throws the AWS error), unknown. An
+     * unknown outcome (timeout, dropped connection, 5xx or throttling after the
+     * SDK's retries) is settled with one DescribeDatabase: still on `before`
+     * means not applied. When even that fails, throws `OutcomeUnknown`,
+     * carrying `unresolved` as the state for the engine to record.
+     */
+    private async write(target: AwsTarget, context: OperationContext, before: string, keyArn: string, unresolved?: Recorded): Promise<Database> {
+        try {
+            return await this.aws.updateDatabase(target, context, keyArn);
+        } catch (error) {
+            if (!(error instanceof DatabaseKmsKeyError) || !mayHaveApplied(error)) throw error;
+            let now: Database | undefined;
+            try {
+                now = await this.aws.describeDatabase(target, context);
+            } catch (unanswered) {
+                throw outcomeUnknown(context, keyArn, before, error, unanswered, unresolved);
+            }
+            if (now === undefined) throw databaseNotFound(context, error);
+            if ((await this.liveKeyArn(target, context, now)) === before) throw error;
+            // Ours: the write applied. Another key: putKey reports the other writer.
+            return now;
+        }
     }
 
     /** The key ARN `kmsKeyId` names, for a database in `state`; undefined while it is unknown during preview. */
@@ -353,6 +426,52 @@ function contextOf(operation: string, inputs: Partial<DatabaseKmsKeyInputs>, reg
     return { operation, databaseName: String(shown(inputs.databaseName)), region: shown(region)!, kmsKeyId: shown(inputs.kmsKeyId) };
 }
 
+/** A resource state for the engine to record from an error: the host's "created but failed to initialise". */
+interface Recorded {
+    id: string;
+    properties: Record<string, unknown>;
+}
+
+/**
+ * The error for an UpdateDatabase to `keyArn` whose outcome neither the write nor the DescribeDatabase after it could
+ * tell. With `unresolved`, it carries the state the engine records; without (a restore), the resource stays as it was.
+ */
+function outcomeUnknown(context: OperationContext, keyArn: string, before: string, write: DatabaseKmsKeyError, check: unknown, unresolved?: Recorded) {
+    const next =
+        unresolved === undefined
+            ? "The resource stays in the state as it was: run the delete again once AWS answers"
+            : `Pulumi records the resource as failed to initialise, keeping the key the database had (${before}) and the one attempted: ` +
+              "run `pulumi up` again once AWS answers, and it finishes the change";
+    return new DatabaseKmsKeyError(
+        "OutcomeUnknown",
+        context,
+        `UpdateDatabase to ${keyArn} may or may not have been applied (${awsSaid(write)}), and DescribeDatabase could not tell which ` +
+            `(${awsSaid(check)}). ${next}`,
+        { cause: write, recorded: unresolved },
+    );
+}
+
+/** What AWS or the network said, without the operation prefix a DatabaseKmsKeyError adds. */
+function awsSaid(error: unknown): string {
+    const cause = (error instanceof DatabaseKmsKeyError ? error.cause : error) as Error | undefined;
+    return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}
+
+/** The key a state says this resource applied; states written before `appliedKmsKeyArn` existed give `kmsKeyArn`. */
+function appliedKeyOf(state: Partial<DatabaseKmsKeyOutputs>): string | undefined {
+    return state.appliedKmsKeyArn ?? state.kmsKeyArn;
+}
+
+/** Every key this resource may have put on the database: the applied one and one whose write is unresolved. */
+function ownKeys(state: Partial<DatabaseKmsKeyOutputs>): string[] {
+    return [appliedKeyOf(state), state.unresolvedKmsKeyArn].filter((key): key is string => key !== undefined);
+}
+
+/** The applied key once the live key `before` is seen: an unresolved write the database shows did apply. */
+function settledKeyOf(state: DatabaseKmsKeyOutputs, before: string): string | undefined {
+    return before === state.unresolvedKmsKeyArn ? before : appliedKeyOf(state);
+}
+
 function unusable(context: OperationContext, problem: string): DatabaseKmsKeyError {
     return new DatabaseKmsKeyError("KeyUnusable", context, `the key cannot protect the database: ${problem}. No change was made`);
 }
@@ -381,6 +500,7 @@ const FACT_KEYS: readonly (keyof Facts)[] = [
     "kmsKeyArn",
     "previousKmsKeyArn",
     "appliedKmsKeyArn",
+    "unresolvedKmsKeyArn",
     "tableCount",
     "creationTime",
     "lastUpdatedTime",
@@ -401,7 +521,7 @@ function outputsOf(
     inputs: DatabaseKmsKeyInputs,
     region: string,
     database: Database,
-    keys: Pick<Facts, "kmsKeyArn" | "previousKmsKeyArn" | "appliedKmsKeyArn">,
+    keys: Pick<Facts, "kmsKeyArn" | "previousKmsKeyArn" | "appliedKmsKeyArn" | "unresolvedKmsKeyArn">,
     key: KeyMetadata | undefined,
 ): DatabaseKmsKeyOutputs {
     return stateOf(inputs, region, {

@@ -69,7 +69,8 @@ export function serializableProvider(): pulumi.dynamic.ResourceProvider {
 /**
  * The KMS key of an existing Amazon Timestream for LiveAnalytics database.
  * Creating it adopts the database (no `pulumi import` needed) and calls
- * UpdateDatabase only when the database does not use the key yet.
+ * UpdateDatabase only when the database does not use the key yet. Replacing
+ * it deletes the old resource first (`deleteBeforeReplace` defaults to true).
  *
  * @example
  * import { DatabaseKmsKey } from "pulumi-timestream-kms";
@@ -100,6 +101,8 @@ export class DatabaseKmsKey extends pulumi.dynamic.Resource {
     declare readonly previousKmsKeyArn: pulumi.Output<string>;
     /** The key ARN this resource last put on the database; `onDelete: "restore"` acts only while the database still uses it. */
     declare readonly appliedKmsKeyArn: pulumi.Output<string>;
+    /** Set only while an UpdateDatabase's outcome is unknown (the resource failed to initialise); the next `pulumi up` settles it. */
+    declare readonly unresolvedKmsKeyArn: pulumi.Output<string | undefined>;
     /** Tables in the database. */
     declare readonly tableCount: pulumi.Output<number>;
     /** ISO 8601, when Timestream reports it. */
@@ -122,13 +125,16 @@ export class DatabaseKmsKey extends pulumi.dynamic.Resource {
             kmsKeyArn: undefined,
             previousKmsKeyArn: undefined,
             appliedKmsKeyArn: undefined,
+            unresolvedKmsKeyArn: undefined,
             tableCount: undefined,
             creationTime: undefined,
             lastUpdatedTime: undefined,
             keyManager: undefined,
             keyState: undefined,
         };
-        super(SHARED_PROVIDER, name, props, opts, "timestream", "DatabaseKmsKey");
+        // Replacing must release the database (restoring its key if asked) before the new resource adopts it, or the
+        // new one records the old one's key as previous and the old one's restore then undoes the new key.
+        super(SHARED_PROVIDER, name, props, { ...opts, deleteBeforeReplace: opts?.deleteBeforeReplace ?? true }, "timestream", "DatabaseKmsKey");
     }
 }
 

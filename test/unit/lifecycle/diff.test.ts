@@ -6,7 +6,9 @@ import { KEY_A, KEY_B, OTHER_REGION, REGION, configuredProvider, keyArn, keyMeta
 
 const STATE = stateOf("metrics", keyArn(KEY_A));
 const SAME: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION };
-const NO_CHANGE = { changes: false, replaces: [] };
+// Every answer asks for delete-before-replace (see DatabaseKmsKeyProvider.diff).
+const NO_CHANGE = { changes: false, replaces: [], deleteBeforeReplace: true };
+const CHANGE = { changes: true, replaces: [], deleteBeforeReplace: true };
 
 describe("DatabaseKmsKeyProvider.diff", () => {
     const aws = useAwsMocks();
@@ -26,12 +28,12 @@ describe("DatabaseKmsKeyProvider.diff", () => {
 
     describe("replacement", () => {
         it("replaces when databaseName changes", async () => {
-            expect(await diff({ ...SAME, databaseName: "orders" })).to.deep.equal({ changes: true, replaces: ["databaseName"], deleteBeforeReplace: false });
+            expect(await diff({ ...SAME, databaseName: "orders" })).to.deep.equal({ changes: true, replaces: ["databaseName"], deleteBeforeReplace: true });
             expect(aws.kms.calls()).to.have.length(0);
         });
 
         it("replaces when the region input changes", async () => {
-            expect(await diff({ ...SAME, region: OTHER_REGION })).to.deep.equal({ changes: true, replaces: ["region"], deleteBeforeReplace: false });
+            expect(await diff({ ...SAME, region: OTHER_REGION })).to.deep.equal({ changes: true, replaces: ["region"], deleteBeforeReplace: true });
             expect(aws.kms.calls()).to.have.length(0);
         });
 
@@ -39,7 +41,7 @@ describe("DatabaseKmsKeyProvider.diff", () => {
             expect(await diff({ ...SAME, databaseName: "orders", region: OTHER_REGION })).to.deep.equal({
                 changes: true,
                 replaces: ["databaseName", "region"],
-                deleteBeforeReplace: false,
+                deleteBeforeReplace: true,
             });
             expect(aws.kms.calls()).to.have.length(0);
         });
@@ -82,7 +84,7 @@ describe("DatabaseKmsKeyProvider.diff", () => {
         });
 
         it("reports a change for another key ID, without an AWS call", async () => {
-            expect(await diff({ ...SAME, kmsKeyId: KEY_B })).to.deep.equal({ changes: true, replaces: [] });
+            expect(await diff({ ...SAME, kmsKeyId: KEY_B })).to.deep.equal(CHANGE);
             expect(aws.kms.calls()).to.have.length(0);
         });
 
@@ -94,24 +96,24 @@ describe("DatabaseKmsKeyProvider.diff", () => {
 
         it("reports a change when the alias now points to another key", async () => {
             knowKey(aws, keyMetadata(KEY_B), "alias/metrics");
-            expect(await diff({ ...SAME, kmsKeyId: "alias/metrics" }, { ...STATE, kmsKeyId: "alias/metrics" })).to.deep.equal({ changes: true, replaces: [] });
+            expect(await diff({ ...SAME, kmsKeyId: "alias/metrics" }, { ...STATE, kmsKeyId: "alias/metrics" })).to.deep.equal(CHANGE);
             expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(1);
         });
 
         it("reports a change for a key still unknown, without an AWS call", async () => {
-            expect(await diff({ ...SAME, kmsKeyId: UNKNOWN })).to.deep.equal({ changes: true, replaces: [] });
+            expect(await diff({ ...SAME, kmsKeyId: UNKNOWN })).to.deep.equal(CHANGE);
             expect(aws.kms.calls()).to.have.length(0);
         });
 
         it("reports a change for an alias KMS does not know yet, which this deployment may create", async () => {
-            expect(await diff({ ...SAME, kmsKeyId: "alias/new" })).to.deep.equal({ changes: true, replaces: [] });
+            expect(await diff({ ...SAME, kmsKeyId: "alias/new" })).to.deep.equal(CHANGE);
             expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/new" }]);
             expect(aws.timestream.calls()).to.have.length(0);
         });
 
         it("reports a change when the database already uses the wanted key but the resource applied another", async () => {
             // A refresh recorded drift to key B, and the program now asks for B: the update makes B the resource's own.
-            expect(await diff({ ...SAME, kmsKeyId: KEY_B }, { ...STATE, kmsKeyArn: keyArn(KEY_B) })).to.deep.equal({ changes: true, replaces: [] });
+            expect(await diff({ ...SAME, kmsKeyId: KEY_B }, { ...STATE, kmsKeyArn: keyArn(KEY_B) })).to.deep.equal(CHANGE);
             expect(aws.kms.calls()).to.have.length(0);
             expect(aws.timestream.calls()).to.have.length(0);
         });
@@ -119,7 +121,7 @@ describe("DatabaseKmsKeyProvider.diff", () => {
 
     describe("other inputs", () => {
         it("reports a change when onDelete changes, without an AWS call", async () => {
-            expect(await diff({ ...SAME, onDelete: "restore" })).to.deep.equal({ changes: true, replaces: [] });
+            expect(await diff({ ...SAME, onDelete: "restore" })).to.deep.equal(CHANGE);
             expect(aws.kms.calls()).to.have.length(0);
         });
 
@@ -128,7 +130,7 @@ describe("DatabaseKmsKeyProvider.diff", () => {
         });
 
         it("reports a change when endpoint changes, without an AWS call", async () => {
-            expect(await diff({ ...SAME, endpoint: "http://127.0.0.1:5000/" })).to.deep.equal({ changes: true, replaces: [] });
+            expect(await diff({ ...SAME, endpoint: "http://127.0.0.1:5000/" })).to.deep.equal(CHANGE);
             expect(aws.kms.calls()).to.have.length(0);
         });
     });
