@@ -140,7 +140,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 env.proxy.reset();
                 const diff = await provider.diff(db, read.props, inputs);
-                expect(diff).to.deep.equal({ changes: true, replaces: [] });
+                expect(diff).to.deep.equal({ changes: true, replaces: [], deleteBeforeReplace: true });
                 expect(env.proxy.operations()).to.deep.equal([]);
 
                 const repaired = await provider.update(db, read.props, inputs);
@@ -333,13 +333,13 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 const other = await env.fx.createKey();
                 const diffOf = (news: Partial<DatabaseKmsKeyInputs>) => provider.diff(db, outs, { ...inputs, ...news });
-                expect(await diffOf({ kmsKeyId: key.id })).to.deep.equal({ changes: false, replaces: [] });
-                expect(await diffOf({ kmsKeyId: alias.name })).to.deep.equal({ changes: false, replaces: [] });
-                expect(await diffOf({ kmsKeyId: alias.name })).to.deep.equal({ changes: false, replaces: [] });
-                expect(await diffOf({ kmsKeyId: other.arn })).to.deep.equal({ changes: true, replaces: [] });
-                expect(await diffOf({ onDelete: "restore" })).to.deep.equal({ changes: true, replaces: [] });
-                expect(await diffOf({ region: OTHER_REGION })).to.deep.equal({ changes: true, replaces: ["region"], deleteBeforeReplace: false });
-                expect(await diffOf({ databaseName: `${db}-renamed` })).to.deep.equal({ changes: true, replaces: ["databaseName"], deleteBeforeReplace: false });
+                expect(await diffOf({ kmsKeyId: key.id })).to.deep.equal({ changes: false, replaces: [], deleteBeforeReplace: true });
+                expect(await diffOf({ kmsKeyId: alias.name })).to.deep.equal({ changes: false, replaces: [], deleteBeforeReplace: true });
+                expect(await diffOf({ kmsKeyId: alias.name })).to.deep.equal({ changes: false, replaces: [], deleteBeforeReplace: true });
+                expect(await diffOf({ kmsKeyId: other.arn })).to.deep.equal({ changes: true, replaces: [], deleteBeforeReplace: true });
+                expect(await diffOf({ onDelete: "restore" })).to.deep.equal({ changes: true, replaces: [], deleteBeforeReplace: true });
+                expect(await diffOf({ region: OTHER_REGION })).to.deep.equal({ changes: true, replaces: ["region"], deleteBeforeReplace: true });
+                expect(await diffOf({ databaseName: `${db}-renamed` })).to.deep.equal({ changes: true, replaces: ["databaseName"], deleteBeforeReplace: true });
 
                 expect(env.proxy.operations()).to.deep.equal(["DescribeKey"]);
                 expect(env.proxy.calls[0].input).to.deep.equal({ KeyId: alias.name });

@@ -22,6 +22,27 @@ const fromPulumi = (from: string, id: string) => require(require.resolve(id, { p
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export type Props = Record<string, unknown>;
+
+/**
+ * What the engine gets from a create or update that failed after the resource came to exist: the host's
+ * `ErrorResourceInitFailed` detail. The engine records `properties` as the resource's state and finishes it on the
+ * next `pulumi up`.
+ */
+export interface InitFailure {
+    readonly id: string;
+    readonly properties: Props;
+    readonly reasons: string[];
+}
+
+/** A failed host call: the message the engine shows, and the init-failure detail when the host sent one. */
+export class HostCallError extends Error {
+    constructor(
+        message: string,
+        readonly initFailure?: InitFailure,
+    ) {
+        super(message);
+    }
+}
 export type DiffChanges = "DIFF_UNKNOWN" | "DIFF_NONE" | "DIFF_SOME";
 
 export interface HostOptions {
@@ -40,6 +61,7 @@ export class ProviderHost {
         private readonly client: any,
         private readonly proto: any,
         private readonly Struct: any,
+        private readonly statusProto: any,
     ) {}
 
     /**
@@ -65,9 +87,10 @@ export class ProviderHost {
         const grpc = fromPulumi(from, "@grpc/grpc-js");
         const services = require(path.join(pulumiDir(from), "proto", "provider_grpc_pb"));
         const proto = require(path.join(pulumiDir(from), "proto", "provider_pb"));
+        const statusProto = require(path.join(pulumiDir(from), "proto", "status_pb"));
         const { Struct } = fromPulumi(from, "google-protobuf/google/protobuf/struct_pb");
         const client = new services.ResourceProviderClient(`127.0.0.1:${port.trim()}`, grpc.credentials.createInsecure());
-        return new ProviderHost(child, client, proto, Struct);
+        return new ProviderHost(child, client, proto, Struct, statusProto);
     }
 
     /** Configure, as the engine sends it: all stack config as `args`. */
@@ -150,8 +173,21 @@ export class ProviderHost {
 
     private call(method: string, req: unknown): Promise<any> {
         return new Promise((resolve, reject) =>
-            this.client[method](req, (error: Error | null, res: unknown) => (error ? reject(new Error(error.message)) : resolve(res))),
+            this.client[method](req, (error: (Error & { metadata?: any }) | null, res: unknown) =>
+                error ? reject(new HostCallError(error.message, this.initFailureOf(error.metadata))) : resolve(res),
+            ),
         );
+    }
+
+    /** The `ErrorResourceInitFailed` detail in an error's metadata, decoded as the engine decodes it. */
+    private initFailureOf(metadata: any): InitFailure | undefined {
+        const [bytes] = metadata?.get("grpc-status-details-bin") ?? [];
+        if (bytes === undefined) return undefined;
+        const status = this.statusProto.Status.deserializeBinary(new Uint8Array(bytes));
+        const detail = status.getDetailsList().find((any: any) => any.getTypeName() === "pulumirpc.ErrorResourceInitFailed");
+        if (detail === undefined) return undefined;
+        const failed = this.proto.ErrorResourceInitFailed.deserializeBinary(detail.getValue_asU8());
+        return { id: failed.getId(), properties: failed.getProperties()?.toJavaScript() ?? {}, reasons: failed.getReasonsList() };
     }
 }
 

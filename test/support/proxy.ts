@@ -20,8 +20,12 @@ export interface RecordedCall {
     readonly input: Record<string, unknown>;
 }
 
-/** How to answer a request instead of forwarding it; "hang" accepts it and never answers. */
-export type Fault = "throttle" | "500" | "drop" | "hang";
+/**
+ * How to answer a request instead of forwarding it; "hang" accepts it and never answers. The "applied-" faults
+ * forward the request (so moto applies it) and then answer 500 or drop the connection: a write whose outcome the
+ * client cannot know.
+ */
+export type Fault = "throttle" | "500" | "drop" | "hang" | "applied-500" | "applied-drop";
 
 /** "moto": forward answers as they are; "aws": normalize key identifiers in answers as AWS does. */
 export type ProxyMode = "moto" | "aws";
@@ -30,6 +34,8 @@ export class RecordingProxy {
     readonly calls: RecordedCall[] = [];
     private readonly faults = new Map<string, Fault[]>();
     private readonly persistent = new Map<string, Fault>();
+    private outageMs = 0;
+    private outageUntil = 0;
 
     private constructor(
         private readonly server: http.Server,
@@ -77,11 +83,27 @@ export class RecordingProxy {
         return this.calls.filter((c) => c.service === "timestream");
     }
 
-    /** Forgets recorded calls and pending faults. */
+    /** Forgets recorded calls, pending faults and outages. */
     reset(): void {
         this.calls.length = 0;
         this.faults.clear();
         this.persistent.clear();
+        this.outageMs = 0;
+        this.outageUntil = 0;
+    }
+
+    /**
+     * Once the next injected fault fires, drops every request (of any operation) for `ms`: a network that goes away
+     * right after a write landed, so retries and the check after them fail too.
+     */
+    outageAfterFault(ms: number): void {
+        this.outageMs = ms;
+    }
+
+    /** Resolves when the outage that a fault started is over (at once when none is on). */
+    async outageOver(): Promise<void> {
+        const left = this.outageUntil - Date.now();
+        if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
     }
 
     /** Answers the next requests of `operation` with these faults, one each, then forwards again. */
@@ -106,10 +128,19 @@ export class RecordingProxy {
         const service = prefix.startsWith("Timestream") ? "timestream" : prefix.startsWith("TrentService") ? "kms" : prefix;
         this.calls.push({ service, operation, region: signingRegion(req.headers), input: parseJson(body) });
 
+        if (Date.now() < this.outageUntil) return void req.socket.destroy();
         const fault = this.persistent.get(operation) ?? this.faults.get(operation)?.shift();
+        if (fault !== undefined && this.outageMs > 0) {
+            this.outageUntil = Date.now() + this.outageMs;
+            this.outageMs = 0;
+        }
         if (fault === "drop") return void req.socket.destroy();
         // The connection stays open until the client gives up or stop() closes it.
         if (fault === "hang") return;
+        if (fault === "applied-500" || fault === "applied-drop") {
+            await this.forward(req, body);
+            if (fault === "applied-drop") return void req.socket.destroy();
+        }
         if (fault !== undefined) {
             const [status, type] = fault === "throttle" ? [400, "ThrottlingException"] : [500, "InternalServerException"];
             res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": type });
