@@ -1,7 +1,7 @@
 /**
  * AWS clients and error mapping: one Timestream client per region, endpoint
  * and profile, one KMS client per region and profile, DescribeKey answers
- * cached per key, and every AWS failure turned into one
+ * kept per operation (per session for refresh), and every AWS failure turned into one
  * {@link DatabaseKmsKeyError} a user can act on.
  */
 import {
@@ -339,14 +339,19 @@ export function databaseNotFound(context: OperationContext, cause?: unknown): Da
 }
 
 /**
- * Everything one provider process knows about AWS: its clients and what KMS
- * said about keys. Kept on an object, not in module variables, so each
- * provider instance owns its own.
+ * Everything one provider process knows about AWS: its clients, and what KMS
+ * said about keys (for one operation, or for refresh for the session). Kept on
+ * an object, not in module variables, so each provider instance owns its own.
  */
 export class AwsSession {
     private readonly timestreamClients = new Map<string, TimestreamWriteClient>();
     private readonly kmsClients = new Map<string, KMSClient>();
-    private readonly keys = new Map<string, Promise<KeyMetadata>>();
+    /** DescribeKey answers per operation (its context object); gone with the operation. */
+    private readonly answers = new WeakMap<OperationContext, Map<string, Promise<KeyMetadata>>>();
+    /** DescribeKey calls not answered yet, which identical lookups of any operation join. */
+    private readonly keysInFlight = new Map<string, Promise<KeyMetadata>>();
+    /** DescribeKey answers for refresh, kept for the session. */
+    private readonly refreshAnswers = new Map<string, Promise<KeyMetadata>>();
     private readonly defaultRegions = new Map<string, Promise<string | undefined>>();
 
     private readonly handler: Timeouts & { throwOnRequestTimeout: boolean };
@@ -404,28 +409,58 @@ export class AwsSession {
     }
 
     /**
-     * KMS DescribeKey, asked at most once per key (and once per alias) in this
-     * session: every form of one key shares the answer, and an alias name
-     * shares it with its alias ARN. A failure is not kept (a key or alias may be
-     * created while Pulumi runs), and its error names the caller's own operation.
+     * KMS DescribeKey for a decision that may lead to a write (check, diff,
+     * create, update, restore). Answers are kept only for the operation that
+     * asked, identified by its `context` object: within it every form of one key
+     * shares the answer, and an alias name shares it with its alias ARN. Another
+     * operation asks KMS again, so an alias re-pointed or a key disabled while
+     * Pulumi runs is seen; only lookups in flight at the same moment share one
+     * call. A failure is not kept, and its error names the caller's own operation.
      */
     async describeKey(target: AwsTarget, context: OperationContext, ref: KeyRef): Promise<KeyMetadata> {
+        let answers = this.answers.get(context);
+        if (answers === undefined) {
+            answers = new Map();
+            this.answers.set(context, answers);
+        }
+        return this.lookUpKey(answers, target, context, ref);
+    }
+
+    /**
+     * KMS DescribeKey for refresh, whose answers only fill `keyManager` and
+     * `keyState`: kept for the whole session, shared by every read.
+     */
+    async describeKeyForRefresh(target: AwsTarget, context: OperationContext, ref: KeyRef): Promise<KeyMetadata> {
+        return this.lookUpKey(this.refreshAnswers, target, context, ref);
+    }
+
+    /** DescribeKey through `answers`, joining an identical call already in flight. */
+    private async lookUpKey(answers: Map<string, Promise<KeyMetadata>>, target: AwsTarget, context: OperationContext, ref: KeyRef): Promise<KeyMetadata> {
         const clientKey = JSON.stringify([target.region, target.profile]);
         // Key IDs are unique across accounts; alias names are per account.
         const id = (resource: string, account?: string) => JSON.stringify([clientKey, resource.startsWith("key/") ? undefined : account, resource]);
-        const described = cached(this.keys, id(ref.resource, ref.account), () => {
-            const asked = this.kms(target)
-                .send(new DescribeKeyCommand({ KeyId: ref.value }))
-                .then((out) => out.KeyMetadata ?? Promise.reject(new Error(`KMS DescribeKey answered without KeyMetadata for ${ref.value}`)));
-            asked.then(
-                (meta) => {
-                    this.keys.set(id(`key/${meta.KeyId}`), asked);
-                    // An alias name is in the caller's account, which is the key's.
-                    if (ref.form === "aliasName") this.keys.set(id(ref.resource, parseKeyRef(meta.Arn ?? "")?.account), asked);
-                },
-                () => this.keys.delete(id(ref.resource, ref.account)),
+        const asked = id(ref.resource, ref.account);
+        const described = cached(answers, asked, () => {
+            const call = cached(this.keysInFlight, asked, () =>
+                this.kms(target)
+                    .send(new DescribeKeyCommand({ KeyId: ref.value }))
+                    .then((out) => out.KeyMetadata ?? Promise.reject(new Error(`KMS DescribeKey answered without KeyMetadata for ${ref.value}`))),
             );
-            return asked;
+            // In flight only until it settles: a later operation asks KMS again.
+            const settled = () => this.keysInFlight.get(asked) === call && this.keysInFlight.delete(asked);
+            call.then(
+                (meta) => {
+                    settled();
+                    answers.set(id(`key/${meta.KeyId}`), call);
+                    // An alias name is in the caller's account, which is the key's.
+                    if (ref.form === "aliasName") answers.set(id(ref.resource, parseKeyRef(meta.Arn ?? "")?.account), call);
+                },
+                () => {
+                    settled();
+                    answers.delete(asked);
+                },
+            );
+            return call;
         });
         try {
             return await described;

@@ -190,7 +190,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         // and is not asked about again in this process.
         const key = this.undescribable.has(live)
             ? undefined
-            : await this.aws.describeKey(target, context, parseKeyRef(live)!).catch((error: unknown) => {
+            : await this.aws.describeKeyForRefresh(target, context, parseKeyRef(live)!).catch((error: unknown) => {
                   if (!(error instanceof DatabaseKmsKeyError) || (error.code !== "KeyNotFound" && error.code !== "AccessDenied")) throw error;
                   this.undescribable.add(live);
                   return undefined;

@@ -180,8 +180,11 @@ describe("provider host (engine protocol)", function () {
                     deleteBeforeReplace: false,
                 });
             }
-            // Key IDs and ARNs compare locally; the alias is resolved once, its ARN sharing the name's answer.
-            expect(proxy.calls.map((c) => [c.operation, c.input.KeyId])).to.deep.equal([["DescribeKey", alias.name]]);
+            // Key IDs and ARNs compare locally; the alias is resolved in each diff, as no answer outlives its operation.
+            expect(proxy.calls.map((c) => [c.operation, c.input.KeyId])).to.deep.equal([
+                ["DescribeKey", alias.name],
+                ["DescribeKey", alias.arn],
+            ]);
         });
 
         it("reports DIFF_SOME, an in-place update, for another key, without an AWS call", async () => {
@@ -254,7 +257,8 @@ describe("provider host (engine protocol)", function () {
             expect(await host.diff(urn, id, read.properties, inputs)).to.deep.include({ changes: "DIFF_SOME", replaces: [] });
             const { properties } = await host.update(urn, id, read.properties, inputs);
             expect(properties).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: original.arn });
-            expect(proxy.operations()).to.deep.equal(["DescribeDatabase", "UpdateDatabase"]);
+            // The key to write is described afresh by the update: the create's answer did not outlive the create.
+            expect(proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
             expect(await fx.liveKey(db.DatabaseName)).to.equal(key.arn);
         });
 

@@ -19,6 +19,7 @@ import {
     DisableKeyCommand,
     KMSClient,
     ScheduleKeyDeletionCommand,
+    UpdateAliasCommand,
 } from "@aws-sdk/client-kms";
 import { TEST_CREDENTIALS } from "./moto";
 
@@ -104,6 +105,12 @@ export class Fixtures {
         await this.kms.send(new CreateAliasCommand({ AliasName: name, TargetKeyId: key.id }));
         const account = key.arn.split(":")[4];
         return { name, arn: `arn:aws:kms:${this.region}:${account}:${name}`, key };
+    }
+
+    /** Points an existing alias at another key, as a program's `aws.kms.Alias` does when its target changes. */
+    async updateAlias(alias: Alias, key: Key): Promise<Alias> {
+        await this.kms.send(new UpdateAliasCommand({ AliasName: alias.name, TargetKeyId: key.id }));
+        return { ...alias, key };
     }
 
     /** Disables `key` (its state becomes Disabled). */

@@ -154,7 +154,7 @@ describe("aws", () => {
     describe("AwsSession.describeKey", () => {
         const lookUp = (session: AwsSession, value: string, target = TARGET, context = CONTEXT) => session.describeKey(target, context, parseKeyRef(value)!);
 
-        it("asks KMS once for many lookups of one key by key ID and key ARN", async () => {
+        it("asks KMS once for many lookups of one key by key ID and key ARN in one operation", async () => {
             knowKey(aws, keyMetadata(KEY_A), KEY_A, keyArn(KEY_A));
             const session = new AwsSession();
             const answers = [];
@@ -163,7 +163,7 @@ describe("aws", () => {
             expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: KEY_A }]);
         });
 
-        it("asks for an alias once, then answers its key's ID and ARN from the cache", async () => {
+        it("asks for an alias once in one operation, then answers its key's ID and ARN from that answer", async () => {
             knowKey(aws, keyMetadata(KEY_A), "alias/metrics", KEY_A, keyArn(KEY_A));
             const session = new AwsSession();
             await lookUp(session, "alias/metrics");
@@ -227,6 +227,51 @@ describe("aws", () => {
             const byArn = await lookUp(session, aliasArn("metrics"));
             expect(byArn).to.equal(byName);
             expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/metrics" }]);
+        });
+
+        it("asks KMS again in the next operation: no answer outlives the operation that asked", async () => {
+            const session = new AwsSession();
+            knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
+            const first = await lookUp(session, "alias/metrics", TARGET, { ...CONTEXT, operation: "diff" });
+            knowKey(aws, keyMetadata("other"), "alias/metrics");
+            const second = await lookUp(session, "alias/metrics", TARGET, { ...CONTEXT, operation: "diff" });
+            expect([first.KeyId, second.KeyId]).to.deep.equal([KEY_A, "other"]);
+            expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(2);
+        });
+
+        it("shares one call between operations whose lookups are in flight at the same moment, then asks again", async () => {
+            const pending: ((value: unknown) => void)[] = [];
+            aws.kms.on(DescribeKeyCommand).callsFake(() => new Promise((resolve) => pending.push(resolve)));
+            const session = new AwsSession();
+            const both = Promise.all([CONTEXT, { ...CONTEXT, databaseName: "orders" }].map((context) => lookUp(session, "alias/metrics", TARGET, context)));
+            await tick();
+            for (const answer of pending.splice(0)) answer({ KeyMetadata: keyMetadata(KEY_A) });
+            await both;
+            const later = lookUp(session, "alias/metrics", TARGET, { ...CONTEXT });
+            await tick();
+            for (const answer of pending.splice(0)) answer({ KeyMetadata: keyMetadata(KEY_A) });
+            await later;
+            expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(2);
+        });
+
+        it("keeps answers for refresh for the whole session, apart from other operations' answers", async () => {
+            const session = new AwsSession();
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            await session.describeKeyForRefresh(TARGET, { ...CONTEXT, operation: "read" }, parseKeyRef(keyArn(KEY_A))!);
+            await session.describeKeyForRefresh(TARGET, { ...CONTEXT, operation: "read", databaseName: "orders" }, parseKeyRef(keyArn(KEY_A))!);
+            await lookUp(session, keyArn(KEY_A));
+            expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(2);
+        });
+
+        it("does not keep a failed lookup for refresh", async () => {
+            const session = new AwsSession();
+            const read = { ...CONTEXT, operation: "read" };
+            const first = await rejectionOf(session.describeKeyForRefresh(TARGET, read, parseKeyRef(keyArn(KEY_A))!));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            const second = await session.describeKeyForRefresh(TARGET, read, parseKeyRef(keyArn(KEY_A))!);
+            expect(first).to.include({ code: "KeyNotFound" });
+            expect(second.KeyId).to.equal(KEY_A);
+            expect(aws.kms.commandCalls(DescribeKeyCommand)).to.have.length(2);
         });
 
         it("fails with Failed, not a TypeError, when KMS answers without KeyMetadata", async () => {
