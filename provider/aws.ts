@@ -11,6 +11,8 @@ import {
     UpdateDatabaseCommand,
 } from "@aws-sdk/client-timestream-write";
 import { DescribeKeyCommand, KeyMetadata, KMSClient } from "@aws-sdk/client-kms";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { clientCredentials, Identity, identityKey } from "./credentials";
 import { KeyRef, parseKeyRef } from "./keys";
 
 /** Where the database lives and how to reach it. Holds no credential. */
@@ -18,8 +20,8 @@ export interface AwsTarget {
     readonly region: string;
     /** Timestream endpoint URL given as the `endpoint` input. */
     readonly endpoint?: string;
-    /** Shared-config profile from `aws:profile` stack config. */
-    readonly profile?: string;
+    /** Whose credentials sign the calls; the SDK's default chain when unset. Clients and caches are per identity. */
+    readonly identity?: Identity;
 }
 
 /** What a failing operation was doing, for the error message. */
@@ -50,6 +52,9 @@ export interface OperationContext {
  * - `OutcomeUnknown`: UpdateDatabase may or may not have applied, and Timestream could not be asked which; the
  *   resource is recorded as failed to initialise (see {@link DatabaseKmsKeyError.properties}) and the next
  *   `pulumi up` finishes it.
+ * - `WrongAccount`: the credentials are of an account `aws:allowedAccountIds`/`aws:forbiddenAccountIds` refuses, or
+ *   of another account than the database's, which refresh would otherwise take for "gone".
+ * - `InvalidConfig`: stack config (`aws:assumeRoles`, `aws:allowedAccountIds`, …) cannot be used.
  * - `Failed`: anything else; the message carries AWS's own words.
  *
  * @example
@@ -70,6 +75,8 @@ export type DatabaseKmsKeyErrorCode =
     | "Unavailable"
     | "Unreachable"
     | "OutcomeUnknown"
+    | "WrongAccount"
+    | "InvalidConfig"
     | "Failed";
 
 /**
@@ -353,6 +360,8 @@ export class AwsSession {
     /** DescribeKey answers for refresh, kept for the session. */
     private readonly refreshAnswers = new Map<string, Promise<KeyMetadata>>();
     private readonly defaultRegions = new Map<string, Promise<string | undefined>>();
+    private readonly accounts = new Map<string, Promise<string>>();
+    private readonly credentials = new Map<string, ReturnType<typeof clientCredentials>>();
 
     private readonly handler: Timeouts & { throwOnRequestTimeout: boolean };
 
@@ -365,16 +374,40 @@ export class AwsSession {
     timestream(target: AwsTarget): TimestreamWriteClient {
         // The SDK turns endpoint discovery off only for an endpoint passed here, not for one read from the environment.
         const endpoint = target.endpoint ?? configuredEndpoint("AWS_ENDPOINT_URL_TIMESTREAM_WRITE");
-        return cached(this.timestreamClients, JSON.stringify([target.region, endpoint, target.profile]), () =>
-            new TimestreamWriteClient({ region: target.region, profile: target.profile, endpoint, requestHandler: this.handler }),
+        return cached(this.timestreamClients, JSON.stringify([target.region, endpoint, identityKeyOf(target)]), () =>
+            new TimestreamWriteClient({ region: target.region, ...this.credentialsOf(target), endpoint, requestHandler: this.handler }),
         );
     }
 
-    /** One KMS client per region and profile; the SDK itself honours AWS_ENDPOINT_URL_KMS. */
+    /** One KMS client per region and identity; the SDK itself honours AWS_ENDPOINT_URL_KMS. */
     kms(target: AwsTarget): KMSClient {
-        return cached(this.kmsClients, JSON.stringify([target.region, target.profile]), () =>
-            new KMSClient({ region: target.region, profile: target.profile, requestHandler: this.handler }),
+        return cached(this.kmsClients, JSON.stringify([target.region, identityKeyOf(target)]), () =>
+            new KMSClient({ region: target.region, ...this.credentialsOf(target), requestHandler: this.handler }),
         );
+    }
+
+    /**
+     * The AWS account the target's credentials belong to: one STS GetCallerIdentity per identity in this session,
+     * asked only where an account must be known (account guards, a database reported missing).
+     */
+    async callerAccount(target: AwsTarget, context: OperationContext): Promise<string> {
+        const asked = cached(this.accounts, identityKeyOf(target), () => {
+            const sts = new STSClient({ region: target.region, ...this.credentialsOf(target), requestHandler: this.handler });
+            const account = sts.send(new GetCallerIdentityCommand({})).then((out) => out.Account ?? Promise.reject(new Error("STS GetCallerIdentity answered without Account")));
+            account.catch(() => this.accounts.delete(identityKeyOf(target)));
+            return account;
+        });
+        try {
+            return await asked;
+        } catch (error) {
+            throw toDatabaseKmsKeyError(error, context);
+        }
+    }
+
+    /** The credentials of the target's identity: one provider per identity, shared by its clients. */
+    private credentialsOf(target: AwsTarget): ReturnType<typeof clientCredentials> {
+        if (target.identity === undefined) return {};
+        return cached(this.credentials, identityKeyOf(target), () => clientCredentials(target.identity!, target.region));
     }
 
     /** The region the SDK's own chain gives (AWS_REGION, profile), or undefined. */
@@ -436,7 +469,7 @@ export class AwsSession {
 
     /** DescribeKey through `answers`, joining an identical call already in flight. */
     private async lookUpKey(answers: Map<string, Promise<KeyMetadata>>, target: AwsTarget, context: OperationContext, ref: KeyRef): Promise<KeyMetadata> {
-        const clientKey = JSON.stringify([target.region, target.profile]);
+        const clientKey = JSON.stringify([target.region, identityKeyOf(target)]);
         // Key IDs are unique across accounts; alias names are per account.
         const id = (resource: string, account?: string) => JSON.stringify([clientKey, resource.startsWith("key/") ? undefined : account, resource]);
         const asked = id(ref.resource, ref.account);
@@ -474,6 +507,10 @@ export class AwsSession {
 function configuredEndpoint(serviceVariable: string): string | undefined {
     if (process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true") return undefined;
     return process.env[serviceVariable] || process.env.AWS_ENDPOINT_URL || undefined;
+}
+
+function identityKeyOf(target: AwsTarget): string {
+    return target.identity === undefined ? "" : identityKey(target.identity);
 }
 
 function cached<T>(map: Map<string, T>, key: string, make: () => T): T {

@@ -5,3 +5,4 @@ export { DatabaseKmsKeyProvider } from "./lifecycle";
 export type { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs, OnDelete } from "./lifecycle";
 export { DatabaseKmsKeyError, REQUIRED_IAM_ACTIONS } from "./aws";
 export type { DatabaseKmsKeyErrorCode } from "./aws";
+export type { AssumeRole } from "./credentials";

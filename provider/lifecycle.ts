@@ -8,6 +8,7 @@ import type { Database } from "@aws-sdk/client-timestream-write";
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, mayHaveApplied, OperationContext } from "./aws";
+import { accountProblem, AssumeRole, assumeRoleProblem, guardsAccounts, identityOf, StackCredentials, stackCredentialsOf } from "./credentials";
 import { KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
 
 /**
@@ -31,6 +32,10 @@ export interface DatabaseKmsKeyInputs {
     region?: string;
     endpoint?: string;
     onDelete?: OnDelete;
+    /** A shared-config profile for this resource's calls; wins over `aws:profile` and `aws:accessKey`. */
+    profile?: string;
+    /** A role to assume for this resource's calls; wins over `aws:assumeRoles`. */
+    assumeRole?: AssumeRole;
 }
 
 /**
@@ -72,7 +77,9 @@ export interface DatabaseKmsKeyOutputs extends DatabaseKmsKeyInputs {
 // Pulumi's placeholder for a value not known until apply (`pulumi.runtime.unknownValue`),
 // copied so that loading this module does not load @pulumi/pulumi.
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const INPUT_KEYS = ["databaseName", "kmsKeyId", "region", "endpoint", "onDelete"] as const;
+const INPUT_KEYS = ["databaseName", "kmsKeyId", "region", "endpoint", "onDelete", "profile", "assumeRole"] as const;
+// Inputs that change how AWS is reached, not which database or key: a change is an update that makes no AWS call.
+const ACCESS_KEYS = ["endpoint", "profile", "assumeRole"] as const;
 const DATABASE_NAME = /^[a-zA-Z0-9_.-]{3,256}$/;
 // Two to four letters first: us-east-1, us-gov-west-1, eusc-de-east-1.
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
@@ -94,16 +101,18 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     /** Live key ARNs KMS would not describe in this process (see read). */
     private readonly undescribable = new Set<string>();
     private configRegion?: string;
-    private profile?: string;
+    private stack: StackCredentials = { assumeRoles: [] };
 
     /**
-     * Reads `aws:region` and `aws:profile` from stack config, once per process.
-     * Kept free of awaits: the host hands the provider to other calls before
-     * this promise settles.
+     * Reads `aws:region` and the credential and account settings `@pulumi/aws`
+     * reads from stack config, once per process. Kept free of awaits: the host
+     * hands the provider to other calls before this promise settles. Never
+     * throws: a setting that cannot be used fails every operation instead,
+     * since the host would keep the provider and run on without it.
      */
     async configure(req: dynamic.ConfigureRequest): Promise<void> {
         this.configRegion = req.config.get("aws:region") || undefined;
-        this.profile = req.config.get("aws:profile") || undefined;
+        this.stack = stackCredentialsOf((key) => req.config.get(key));
     }
 
     /**
@@ -122,7 +131,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (unchanged || region === UNKNOWN || inputs.kmsKeyId === UNKNOWN) return { inputs, failures };
         const context = contextOf("check", inputs, region);
         try {
-            await this.usableKey(this.targetOf(inputs, region), context, inputs.kmsKeyId);
+            await this.usableKey(this.targetOf(inputs, context), context, inputs.kmsKeyId);
         } catch (error) {
             // A key or alias KMS does not know yet may be created by this same deployment; create and update report
             // it if it is still missing then.
@@ -148,14 +157,15 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (news.databaseName !== olds.databaseName) replaces.push("databaseName");
         if (region !== olds.region) replaces.push("region");
         if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: true };
-        const target = this.targetOf(news, region);
-        const wanted = await this.wantedKeyArn(target, contextOf("diff", news, region), news.kmsKeyId, olds).catch((error: unknown) => {
+        const context = contextOf("diff", news, region);
+        const wanted = await this.wantedKeyArn(this.targetOf(news, context), context, news.kmsKeyId, olds).catch((error: unknown) => {
             // An alias this same deployment creates: update reports it if it is still missing then.
             if (error instanceof DatabaseKmsKeyError && error.code === "KeyNotFound") return undefined;
             throw error;
         });
         const keyChanged = wanted === undefined || wanted !== olds.kmsKeyArn || wanted !== appliedKeyOf(olds) || olds.unresolvedKmsKeyArn !== undefined;
-        const changes = keyChanged || onDeleteOf(news) !== onDeleteOf(olds) || news.endpoint !== olds.endpoint;
+        const accessChanged = ACCESS_KEYS.some((name) => JSON.stringify(news[name]) !== JSON.stringify(olds[name]));
+        const changes = keyChanged || onDeleteOf(news) !== onDeleteOf(olds) || accessChanged;
         return { changes, replaces: [], deleteBeforeReplace: true };
     }
 
@@ -180,10 +190,13 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     async read(id: string, props = {} as DatabaseKmsKeyOutputs): Promise<dynamic.ReadResult<DatabaseKmsKeyOutputs>> {
         const inputs = { ...inputsOf(props), databaseName: props.databaseName ?? id };
         const region = await this.requireRegion(inputs, "read");
-        const target = this.targetOf(inputs, region);
         const context = contextOf("read", inputs, region);
+        const target = this.targetOf(inputs, context);
         const database = await this.aws.describeDatabase(target, context);
-        if (database === undefined) return { id: "", props: {} as DatabaseKmsKeyOutputs };
+        if (database === undefined) {
+            await this.refuseOtherAccount(target, context, props.databaseArn);
+            return { id: "", props: {} as DatabaseKmsKeyOutputs };
+        }
         const live = await this.liveKeyArn(target, context, database);
         // keyManager and keyState are informative: a key KMS will not describe to us (another account's key set out of
         // band, an emulator's default key) leaves them unknown rather than failing the refresh that reports the drift,
@@ -209,7 +222,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      */
     async update(id: string, olds: DatabaseKmsKeyOutputs, news: DatabaseKmsKeyInputs): Promise<dynamic.UpdateResult<DatabaseKmsKeyOutputs>> {
         const region = await this.requireRegion(news, "update");
-        const wanted = await this.wantedKeyArn(this.targetOf(news, region), contextOf("update", news, region), news.kmsKeyId, olds);
+        const context = contextOf("update", news, region);
+        const wanted = await this.wantedKeyArn(this.targetOf(news, context), context, news.kmsKeyId, olds);
         // The database already uses the wanted key: record it as this resource's, with no AWS call.
         if (wanted === olds.kmsKeyArn && olds.unresolvedKmsKeyArn === undefined) {
             return { outs: stateOf(news, region, { ...factsOf(olds), appliedKmsKeyArn: wanted }) };
@@ -230,13 +244,14 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     async delete(id: string, props: DatabaseKmsKeyOutputs): Promise<void> {
         if (onDeleteOf(props) !== "restore" || !props.previousKmsKeyArn) return;
         const inputs = { ...inputsOf(props), kmsKeyId: props.previousKmsKeyArn };
-        const target = this.targetOf(inputs, props.region);
         const context = {
             ...contextOf("delete (restore previous key)", inputs, props.region),
             nextStep: 'To delete the resource without restoring, set onDelete to "retain", run `pulumi up`, then delete it again',
         };
         const ours = ownKeys(props).filter((key) => key !== props.previousKmsKeyArn);
         if (ours.length === 0) return;
+        const target = this.targetOf(inputs, context);
+        await this.guardAccount(target, context);
         const database = await this.aws.describeDatabase(target, context);
         if (database === undefined) return;
         const live = await this.liveKeyArn(target, context, database);
@@ -251,8 +266,9 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      */
     private async adopt(operation: string, inputs: DatabaseKmsKeyInputs, olds?: DatabaseKmsKeyOutputs): Promise<DatabaseKmsKeyOutputs> {
         const region = await this.requireRegion(inputs, operation);
-        const target = this.targetOf(inputs, region);
         const context = contextOf(operation, inputs, region);
+        const target = this.targetOf(inputs, context);
+        await this.guardAccount(target, context);
         const [found, key] = await bothSettled(this.aws.describeDatabase(target, context), this.desiredKey(target, context, inputs.kmsKeyId));
         if (found === undefined) throw databaseNotFound(context);
         const before = await this.liveKeyArn(target, context, found);
@@ -365,7 +381,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
 
     /** The effective region: the input, else `aws:region`, else the SDK's chain; UNKNOWN during preview. */
     private async regionOf(inputs: Partial<DatabaseKmsKeyInputs>): Promise<string | undefined> {
-        return inputs.region ?? this.configRegion ?? (await this.aws.defaultRegion(this.profile));
+        return inputs.region ?? this.configRegion ?? (await this.aws.defaultRegion(identityOf(this.stack, inputs).profile));
     }
 
     private async requireRegion(inputs: Partial<DatabaseKmsKeyInputs>, operation: string): Promise<string> {
@@ -376,8 +392,44 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         return region;
     }
 
-    private targetOf(inputs: Partial<DatabaseKmsKeyInputs>, region: string): AwsTarget {
-        return { region, endpoint: inputs.endpoint, profile: this.profile };
+    /** Where and as whom `context`'s calls go; fails while stack config cannot be used. */
+    private targetOf(inputs: Partial<DatabaseKmsKeyInputs>, context: OperationContext): AwsTarget {
+        if (this.stack.problem !== undefined) {
+            throw new DatabaseKmsKeyError("InvalidConfig", context, `${this.stack.problem}. Fix it with \`pulumi config set\` and run again`);
+        }
+        return { region: context.region, endpoint: inputs.endpoint, identity: identityOf(this.stack, inputs) };
+    }
+
+    /** Before a write: the caller's account must pass `aws:allowedAccountIds`/`aws:forbiddenAccountIds`, when set. */
+    private async guardAccount(target: AwsTarget, context: OperationContext): Promise<void> {
+        if (!guardsAccounts(this.stack)) return;
+        const problem = accountProblem(this.stack, await this.aws.callerAccount(target, context));
+        if (problem !== undefined) {
+            throw new DatabaseKmsKeyError(
+                "WrongAccount",
+                context,
+                `${problem}. Nothing was written. Use credentials of an allowed account (the profile or assumeRole input, aws:profile, aws:assumeRoles), or change the setting`,
+            );
+        }
+    }
+
+    /**
+     * A database Timestream says is missing may only be missing to these credentials: when its recorded ARN names
+     * another account than the caller's, refresh must fail instead of dropping the resource (and the key it had
+     * before) from state.
+     */
+    private async refuseOtherAccount(target: AwsTarget, context: OperationContext, databaseArn: string | undefined): Promise<void> {
+        const owner = databaseArn?.split(":")[4];
+        if (!owner) return;
+        const caller = await this.aws.callerAccount(target, context);
+        if (caller === owner) return;
+        throw new DatabaseKmsKeyError(
+            "WrongAccount",
+            context,
+            `Timestream says the database does not exist, but it belongs to account ${owner} (${databaseArn}) and the credentials in use are of ` +
+                `account ${caller}. The resource stays in state. Run again with credentials of account ${owner}: set the resource's profile or ` +
+                "assumeRole input, or aws:profile / aws:assumeRoles, as the stack's other runs do",
+        );
     }
 }
 
@@ -400,6 +452,9 @@ function inputFailures(news: Partial<Record<keyof DatabaseKmsKeyInputs, unknown>
     rule("region", false, (v) => (REGION.test(v) ? undefined : `region "${v.slice(0, 80)}" must be an AWS region such as us-east-1`));
     rule("endpoint", false, (v) => (isHttpUrl(v) ? undefined : `endpoint "${v.slice(0, 80)}" must be an http(s) URL such as https://ingest-cell1.timestream.us-east-1.amazonaws.com`));
     rule("onDelete", false, (v) => (ON_DELETE.includes(v) ? undefined : `onDelete "${v.slice(0, 80)}" must be "retain" or "restore"`));
+    rule("profile", false, (v) => (v.trim() !== "" ? undefined : "profile must name a profile of the shared AWS config"));
+    const role = news.assumeRole === undefined ? undefined : assumeRoleProblem(news.assumeRole, UNKNOWN);
+    if (role !== undefined) failures.push({ property: "assumeRole", reason: `assumeRole ${role}` });
     return failures;
 }
 

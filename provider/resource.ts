@@ -3,6 +3,7 @@
  * serializes into the state of every resource.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { AssumeRole } from "./credentials";
 import type { DatabaseKmsKeyOutputs, OnDelete } from "./lifecycle";
 
 /**
@@ -22,6 +23,16 @@ export interface DatabaseKmsKeyArgs {
     endpoint?: pulumi.Input<string>;
     /** On delete, leave the key alone (`"retain"`, the default) or put back the key the database had before (`"restore"`). */
     onDelete?: pulumi.Input<OnDelete>;
+    /**
+     * A shared-config profile for this resource's calls (role_arn/source_profile, SSO and credential_process profiles
+     * work as the AWS SDK supports them); wins over `aws:profile` and `aws:accessKey` stack config.
+     */
+    profile?: pulumi.Input<string>;
+    /**
+     * A role to assume, from the stack's credentials, for this resource's calls, e.g. a database in another account;
+     * wins over `aws:assumeRoles`. `externalId` is stored in state like any input: wrap it in `pulumi.secret`.
+     */
+    assumeRole?: pulumi.Input<{ [K in keyof AssumeRole]: pulumi.Input<AssumeRole[K]> }>;
 }
 
 /**
@@ -91,6 +102,10 @@ export class DatabaseKmsKey extends pulumi.dynamic.Resource {
     declare readonly region: pulumi.Output<string>;
     /** The Timestream endpoint, as given. */
     declare readonly endpoint: pulumi.Output<string | undefined>;
+    /** The profile, as given. */
+    declare readonly profile: pulumi.Output<string | undefined>;
+    /** The role assumed, as given. */
+    declare readonly assumeRole: pulumi.Output<AssumeRole | undefined>;
     /** What deleting the resource does to the key; `"retain"` unless given. */
     declare readonly onDelete: pulumi.Output<OnDelete>;
     /** The database's ARN. */
@@ -121,6 +136,8 @@ export class DatabaseKmsKey extends pulumi.dynamic.Resource {
             region: args.region,
             endpoint: args.endpoint,
             onDelete: args.onDelete,
+            profile: args.profile,
+            assumeRole: args.assumeRole,
             databaseArn: undefined,
             kmsKeyArn: undefined,
             previousKmsKeyArn: undefined,

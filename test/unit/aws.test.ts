@@ -32,25 +32,31 @@ describe("aws", () => {
     useCleanAwsEnv();
 
     describe("AwsSession clients", () => {
-        it("returns the same Timestream client for the same region, endpoint and profile", () => {
+        it("returns the same Timestream client for the same region, endpoint and identity", () => {
             const session = new AwsSession();
-            const target = { region: REGION, endpoint: "http://127.0.0.1:5000/", profile: "ops" };
+            const target = { region: REGION, endpoint: "http://127.0.0.1:5000/", identity: { profile: "ops", roles: [] } };
             expect(session.timestream(target)).to.equal(session.timestream({ ...target }));
         });
 
-        it("makes one Timestream client per region, endpoint and profile", () => {
+        it("makes one Timestream client per region, endpoint and identity", () => {
             const session = new AwsSession();
-            const clients = [TARGET, { region: OTHER_REGION }, { region: REGION, endpoint: "http://127.0.0.1:5000/" }, { region: REGION, profile: "ops" }].map((t) =>
-                session.timestream(t),
-            );
-            expect(new Set(clients).size).to.equal(4);
+            const clients = [
+                TARGET,
+                { region: OTHER_REGION },
+                { region: REGION, endpoint: "http://127.0.0.1:5000/" },
+                { region: REGION, identity: { profile: "ops", roles: [] } },
+                { region: REGION, identity: { roles: [{ roleArn: "arn:aws:iam::111111111111:role/x" }] } },
+                { region: REGION, identity: { keys: { accessKeyId: "AKIAOTHER", secretAccessKey: "s" }, roles: [] } },
+            ].map((t) => session.timestream(t));
+            expect(new Set(clients).size).to.equal(6);
         });
 
-        it("returns the same KMS client per region and profile, whatever the Timestream endpoint", () => {
+        it("returns the same KMS client per region and identity, whatever the Timestream endpoint", () => {
             const session = new AwsSession();
             expect(session.kms(TARGET)).to.equal(session.kms({ region: REGION, endpoint: "http://127.0.0.1:5000/" }));
             expect(session.kms(TARGET)).to.not.equal(session.kms({ region: OTHER_REGION }));
-            expect(session.kms(TARGET)).to.not.equal(session.kms({ region: REGION, profile: "ops" }));
+            expect(session.kms(TARGET)).to.not.equal(session.kms({ region: REGION, identity: { profile: "ops", roles: [] } }));
+            expect(session.kms(TARGET)).to.not.equal(session.kms({ region: REGION, identity: { roles: [{ roleArn: "arn:aws:iam::111111111111:role/x" }] } }));
         });
 
         it("gives each session its own clients", () => {

@@ -14,6 +14,7 @@ import {
     UpdateDatabaseCommand,
 } from "@aws-sdk/client-timestream-write";
 import { DescribeKeyCommand, KeyMetadata, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DatabaseKmsKeyError } from "../../provider/aws";
 import { DatabaseKmsKeyOutputs, DatabaseKmsKeyProvider } from "../../provider/lifecycle";
 
@@ -38,11 +39,13 @@ export const UPDATED = new Date("2026-02-03T04:05:06.000Z");
 export interface AwsMocks {
     timestream: AwsClientStub<TimestreamWriteClient>;
     kms: AwsClientStub<KMSClient>;
+    sts: AwsClientStub<STSClient>;
 }
 
 /**
  * Mocks `send` of every Timestream and KMS client for the enclosing suite, as
- * an AWS account holding no database and no key; tests add what they need.
+ * an AWS account ({@link ACCOUNT}, as STS GetCallerIdentity says) holding no
+ * database and no key; tests add what they need.
  * Removed afterwards so that suites talking to moto in the same mocha run get
  * real clients.
  */
@@ -51,10 +54,13 @@ export function useAwsMocks(): AwsMocks {
     before(() => {
         mocks.timestream = mockClient(TimestreamWriteClient);
         mocks.kms = mockClient(KMSClient);
+        mocks.sts = mockClient(STSClient);
     });
     beforeEach(() => {
         mocks.timestream.reset();
         mocks.kms.reset();
+        mocks.sts.reset();
+        mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/test`, UserId: "AIDATEST" });
         // Generic answers first: the more specific ones tests add later take precedence.
         const noDatabase = () => awsError(ResourceNotFoundException, "The database does not exist.", { httpStatusCode: 404 });
         mocks.timestream.on(DescribeDatabaseCommand).rejects(noDatabase()).on(UpdateDatabaseCommand).rejects(noDatabase());
@@ -63,6 +69,7 @@ export function useAwsMocks(): AwsMocks {
     after(() => {
         mocks.timestream.restore();
         mocks.kms.restore();
+        mocks.sts.restore();
     });
     return mocks;
 }

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { DescribeKeyCommand, KMSServiceException } from "@aws-sdk/client-kms";
 import { DescribeDatabaseCommand, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { DatabaseKmsKeyOutputs } from "../../../provider/lifecycle";
 import { KEY_A, KEY_B, KEY_OLD, REGION, UPDATED, configuredProvider, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv } from "../fixtures";
 
@@ -53,10 +54,31 @@ describe("DatabaseKmsKeyProvider.read", () => {
         expect(aws.timestream.commandCalls(UpdateDatabaseCommand)).to.have.length(0);
     });
 
-    it("returns an empty id, after one DescribeDatabase and nothing else, when the database is gone", async () => {
+    it("returns an empty id, after one DescribeDatabase and one GetCallerIdentity, when the database of this account is gone", async () => {
         expect(await read()).to.deep.equal({ id: "", props: {} });
         expect(databaseReads()).to.deep.equal([{ DatabaseName: "metrics" }]);
+        expect(aws.sts.commandCalls(GetCallerIdentityCommand)).to.have.length(1);
         expect(aws.kms.calls()).to.have.length(0);
+    });
+
+    it("returns an empty id without asking STS when the state has no database ARN", async () => {
+        expect(await read({ ...STATE, databaseArn: "" })).to.deep.equal({ id: "", props: {} });
+        expect(aws.sts.calls()).to.have.length(0);
+    });
+
+    it("fails, keeping the resource, when the database is missing to credentials of another account", async () => {
+        aws.sts.on(GetCallerIdentityCommand).resolves({ Account: "999988887777" });
+        const error = await rejectionOf(read());
+        expect(error.code).to.equal("WrongAccount");
+        expect(error.message).to.contain("account 111122223333").and.contain("account 999988887777").and.contain("stays in state");
+        expect(databaseReads()).to.have.length(1);
+    });
+
+    it("makes no STS call when the database exists", async () => {
+        holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+        await read();
+        expect(aws.sts.calls()).to.have.length(0);
     });
 
     it("leaves keyManager and keyState out when KMS does not know the live key", async () => {

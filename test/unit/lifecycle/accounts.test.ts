@@ -1,0 +1,116 @@
+/**
+ * Accounts and credentials in the lifecycle (issue 11): the profile and assumeRole inputs, account guards from stack
+ * config before any write, and stack config that cannot be used.
+ */
+import { expect } from "chai";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { DescribeDatabaseCommand, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
+import { DatabaseKmsKeyInputs } from "../../../provider/lifecycle";
+import { ACCOUNT, KEY_A, KEY_OLD, REGION, configuredProvider, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv } from "../fixtures";
+
+const ROLE = { roleArn: "arn:aws:iam::111111111111:role/timestream-keys", externalId: "team-a" };
+const INPUTS: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION };
+
+describe("DatabaseKmsKeyProvider: accounts and credentials", () => {
+    const aws = useAwsMocks();
+    useCleanAwsEnv();
+
+    const callerIdentityCalls = () => aws.sts.commandCalls(GetCallerIdentityCommand).length;
+
+    describe("check", () => {
+        const check = async (news: Partial<DatabaseKmsKeyInputs>) => (await configuredProvider()).check({}, { ...INPUTS, ...news });
+
+        it("accepts a profile and a role to assume", async () => {
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            expect((await check({ profile: "ops", assumeRole: ROLE })).failures).to.deep.equal([]);
+        });
+
+        it("names assumeRole when it is not a role to assume, before any AWS call", async () => {
+            const { failures } = await check({ assumeRole: { roleArn: "arn:aws:iam::111111111111:user/me" } });
+            expect(failures.map((f) => f.property)).to.deep.equal(["assumeRole"]);
+            expect(failures[0].reason).to.match(/^assumeRole roleArn "arn:aws:iam::111111111111:user\/me" must be an IAM role ARN/);
+            expect([...aws.kms.calls(), ...aws.sts.calls()]).to.have.length(0);
+        });
+
+        it("names profile when it is blank", async () => {
+            const { failures } = await check({ profile: " " });
+            expect(failures).to.deep.equal([{ property: "profile", reason: "profile must name a profile of the shared AWS config" }]);
+        });
+    });
+
+    describe("diff", () => {
+        const STATE = stateOf("metrics", keyArn(KEY_A));
+        const diff = async (news: Partial<DatabaseKmsKeyInputs>, olds = STATE) => (await configuredProvider()).diff("metrics", olds, { ...INPUTS, ...news });
+
+        it("reports an in-place change, without an AWS call, when profile or assumeRole changes", async () => {
+            expect(await diff({ profile: "ops" })).to.deep.equal({ changes: true, replaces: [], deleteBeforeReplace: true });
+            expect(await diff({ assumeRole: ROLE })).to.deep.include({ changes: true, replaces: [] });
+            expect(await diff({ assumeRole: { ...ROLE, externalId: "team-b" } }, { ...STATE, assumeRole: ROLE })).to.deep.include({ changes: true });
+            expect([...aws.timestream.calls(), ...aws.kms.calls(), ...aws.sts.calls()]).to.have.length(0);
+        });
+
+        it("reports no change for the same role", async () => {
+            expect(await diff({ assumeRole: { ...ROLE } }, { ...STATE, assumeRole: ROLE })).to.deep.include({ changes: false });
+        });
+    });
+
+    describe("account guards", () => {
+        beforeEach(() => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+        });
+
+        it("makes no STS call without guards", async () => {
+            await (await configuredProvider()).create(INPUTS);
+            expect(aws.sts.calls()).to.have.length(0);
+        });
+
+        it("refuses a create in an account aws:allowedAccountIds does not list, before any Timestream call", async () => {
+            const provider = await configuredProvider({ "aws:allowedAccountIds": JSON.stringify(["999988887777"]) });
+            const error = await rejectionOf(provider.create(INPUTS));
+            expect(error.code).to.equal("WrongAccount");
+            expect(error.message).to.contain(`account ${ACCOUNT}`).and.contain("aws:allowedAccountIds (999988887777)").and.contain("Nothing was written");
+            expect(callerIdentityCalls()).to.equal(1);
+            expect(aws.timestream.calls()).to.have.length(0);
+        });
+
+        it("asks STS once per identity, and proceeds in an allowed account", async () => {
+            const provider = await configuredProvider({ "aws:allowedAccountIds": JSON.stringify([ACCOUNT]) });
+            await provider.create(INPUTS);
+            await provider.update("metrics", stateOf("metrics", keyArn(KEY_OLD)), INPUTS);
+            expect(callerIdentityCalls()).to.equal(1);
+            expect(aws.timestream.commandCalls(UpdateDatabaseCommand)).to.have.length(2);
+        });
+
+        it("asks STS again for another identity", async () => {
+            const provider = await configuredProvider({ "aws:forbiddenAccountIds": JSON.stringify(["999988887777"]) });
+            await provider.create(INPUTS);
+            await provider.create({ ...INPUTS, profile: "other" });
+            expect(callerIdentityCalls()).to.equal(2);
+        });
+
+        it("refuses a restore in a forbidden account before DescribeDatabase", async () => {
+            const provider = await configuredProvider({ "aws:forbiddenAccountIds": JSON.stringify([ACCOUNT]) });
+            const error = await rejectionOf(provider.delete("metrics", stateOf("metrics", keyArn(KEY_A), { onDelete: "restore" })));
+            expect(error.code).to.equal("WrongAccount");
+            expect(error.message).to.contain("aws:forbiddenAccountIds");
+            expect(aws.timestream.commandCalls(DescribeDatabaseCommand)).to.have.length(0);
+        });
+    });
+
+    describe("stack config that cannot be used", () => {
+        it("fails every operation that calls AWS, naming the setting, before any call", async () => {
+            const provider = await configuredProvider({ "aws:assumeRoles": "[{roleArn:" });
+            for (const operation of [provider.create(INPUTS), provider.read("metrics", stateOf("metrics", keyArn(KEY_A)))]) {
+                const error = await rejectionOf(operation);
+                expect(error.code).to.equal("InvalidConfig");
+                expect(error.message).to.contain("aws:assumeRoles must be JSON").and.contain("pulumi config set");
+            }
+            expect([...aws.timestream.calls(), ...aws.kms.calls(), ...aws.sts.calls()]).to.have.length(0);
+        });
+
+        it("does not throw from configure, which the host would ignore afterwards", async () => {
+            await configuredProvider({ "aws:allowedAccountIds": "nope" });
+        });
+    });
+});
