@@ -188,7 +188,7 @@ async function callsPerOperation(lab: Lab, keys: Keys): Promise<CallRow[]> {
         Promise.all(onDefaultKey.map((db, i) => new Engine(host).up(`default-${i}`, undefined, inputsFor(lab, db.DatabaseName, keys.a.id)))),
     );
     for (const db of onDefaultKey) await lab.fx.setDatabaseKey(db.DatabaseName, db.KmsKeyId!);
-    await command("read ×2 databases on a key KMS cannot describe (moto's default key)", timesResources(FLOORS.read, 2), async (e) => {
+    await command("read ×2 databases on a key KMS cannot describe (moto's default key)", timesResources(FLOORS.read, 2, true), async (e) => {
         for (const { state: s } of adopted) await e.refresh(s);
     });
     return rows;

@@ -1,7 +1,9 @@
 /**
- * The fewest AWS calls each lifecycle operation can make (issue #4), with
- * issue #6's allowance of one KMS DescribeKey per distinct key per provider
- * process, and how a measured count compares with them.
+ * The fewest AWS calls each lifecycle operation can make (issue #4), with one
+ * KMS DescribeKey allowed per engine call that decides a write about a key it
+ * must ask KMS about (#6; #10: such answers last one operation), refresh
+ * sharing its answers per key for the provider process, and how a measured
+ * count compares with them.
  */
 
 /** AWS calls counted by operation; `other` is anything else (e.g. endpoint discovery), whose floor is 0. */
@@ -12,7 +14,7 @@ export interface Counts {
     other: number;
 }
 
-/** Exact Timestream counts, and the most DescribeKey calls allowed (distinct keys new to the process). */
+/** Exact Timestream counts, and the most DescribeKey calls allowed (one per engine call that needs one). */
 export interface Floor {
     readonly DescribeDatabase: number;
     readonly UpdateDatabase: number;
@@ -21,18 +23,19 @@ export interface Floor {
 
 const floor = (DescribeDatabase: number, UpdateDatabase: number, DescribeKey: number): Floor => ({ DescribeDatabase, UpdateDatabase, DescribeKey });
 
-/** Floors per operation, for a provider process that has not described the key yet. */
+/** Floors per Pulumi command; DescribeKey counts the engine calls that must ask KMS. */
 export const FLOORS = {
-    /** check of a new key (asks KMS whether the key can protect the database, #6) then create. */
-    createKeyDiffers: floor(1, 1, 1),
-    createKeyAlreadySet: floor(1, 0, 1),
+    /** check of a new key (asks KMS whether the key can protect the database, #6), then create describes it afresh. */
+    createKeyDiffers: floor(1, 1, 2),
+    createKeyAlreadySet: floor(1, 0, 2),
     /** check + diff with the same key in the same form: no call at all. */
     noChange: floor(0, 0, 0),
-    /** check + diff with the state's key given as an alias: one DescribeKey resolves it. */
-    sameKeyAsAlias: floor(0, 0, 1),
-    /** refresh: one DescribeDatabase, and the live key's facts (keyManager, keyState) once per key. */
+    /** check + diff with the state's key given as an alias: check asks about the new input, diff resolves the alias. */
+    sameKeyAsAlias: floor(0, 0, 2),
+    /** refresh: one DescribeDatabase, and the live key's facts (keyManager, keyState) once per key and process. */
     read: floor(1, 0, 1),
-    updateKeyDiffers: floor(1, 1, 1),
+    /** check of the new key, diff (a key ID compares locally), update describes the key it writes. */
+    updateKeyDiffers: floor(1, 1, 2),
     /** onDelete changes no AWS state. */
     updateInputOnly: floor(0, 0, 0),
     deleteRetain: floor(0, 0, 0),
@@ -49,9 +52,13 @@ export function countCalls(operations: readonly string[]): Counts {
     return counts;
 }
 
-/** `floor` for `n` resources in one process: Timestream calls scale with n, DescribeKey does not. */
-export function timesResources(one: Floor, n: number): Floor {
-    return floor(one.DescribeDatabase * n, one.UpdateDatabase * n, one.DescribeKey);
+/**
+ * `floor` for `n` resources in one process: Timestream calls scale with n, and so
+ * does DescribeKey for writes (answers last one operation); refresh's answers
+ * are shared per key for the process (`sharedKey`).
+ */
+export function timesResources(one: Floor, n: number, sharedKey = false): Floor {
+    return floor(one.DescribeDatabase * n, one.UpdateDatabase * n, sharedKey ? one.DescribeKey : one.DescribeKey * n);
 }
 
 /** "at floor", "+N above floor", or "N below floor" when a required call was not made. */

@@ -12,7 +12,7 @@ export function markdown(r: BenchResult): string {
             `${r.date.slice(0, 10)}, ${r.quick ? "quick run (BENCH_QUICK=1)" : "full run"}, ${r.elapsedS} s.`,
         "",
         "**AWS calls** per Pulumi command, each in a fresh provider host as the engine starts one per command. " +
-            "Floor: issue #4, with at most one DescribeKey per key per provider process (#6).",
+            "Floor: issue #4, with at most one DescribeKey per engine call that decides a write (#6, #10), and per key and provider process for refresh.",
         "",
         "| Operation | Engine calls | DescribeDatabase | UpdateDatabase | DescribeKey | Other | Floor | vs floor |",
         "|---|---|--:|--:|--:|--:|---|---|",
