@@ -187,12 +187,12 @@ export function identityKey(identity: Identity): string {
 }
 
 /**
- * What an SDK client of `identity` is given: the profile alone when nothing else is set (the SDK's own chain
- * resolves it, SSO and `credential_process` included), else one credential provider shared by every client of the
- * identity, so a role is assumed once and refreshed before it expires.
+ * What an SDK client of `identity` is given: nothing for the SDK's default chain, else one credential provider
+ * shared by every client of the identity (the SDK's own providers: a profile's SSO, `credential_process` and
+ * `role_arn` included), so a role is assumed once and refreshed before it expires.
  */
 export function clientCredentials(identity: Identity, region: string): { profile?: string; credentials?: AwsCredentialIdentityProvider } {
-    if (identity.keys === undefined && identity.roles.length === 0) return { profile: identity.profile };
+    if (identity.profile === undefined && identity.keys === undefined && identity.roles.length === 0) return {};
     let credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider = identity.keys ?? fromNodeProviderChain({ profile: identity.profile });
     for (const role of identity.roles) {
         credentials = fromTemporaryCredentials({ params: assumeRoleParams(role), masterCredentials: credentials, clientConfig: { region } });

@@ -21,6 +21,7 @@ import {
     ScheduleKeyDeletionCommand,
     UpdateAliasCommand,
 } from "@aws-sdk/client-kms";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { TEST_CREDENTIALS } from "./moto";
 
 /** A KMS key made by a fixture. */
@@ -73,12 +74,14 @@ export class Fixtures {
     /**
      * @param endpoint moto's own endpoint (not a proxy's), e.g. `moto.endpoint`.
      * @param region the region every fixture of this instance lives in.
+     * @param credentials whose fixtures they are: moto keeps AWS accounts apart by credentials (see {@link inAccount}).
      */
     constructor(
         readonly endpoint: string,
         readonly region: string,
+        private readonly credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = TEST_CREDENTIALS,
     ) {
-        const config = { endpoint, region, credentials: TEST_CREDENTIALS };
+        const config = { endpoint, region, credentials };
         this.kms = new KMSClient(config);
         // An endpoint in the client config also turns Timestream endpoint discovery off.
         this.timestream = new TimestreamWriteClient(config);
@@ -86,7 +89,24 @@ export class Fixtures {
 
     /** The same fixtures API for another region of the same moto. */
     inRegion(region: string): Fixtures {
-        return new Fixtures(this.endpoint, region);
+        return new Fixtures(this.endpoint, region, this.credentials);
+    }
+
+    /**
+     * The same fixtures API in another AWS account: credentials from STS AssumeRole into `roleArn`, which moto treats
+     * as the role's account.
+     *
+     * @example
+     * const other = await fx.inAccount("arn:aws:iam::111111111111:role/x");
+     */
+    async inAccount(roleArn: string): Promise<Fixtures> {
+        const sts = new STSClient({ endpoint: this.endpoint, region: this.region, credentials: this.credentials });
+        const { Credentials } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "fixtures" }));
+        return new Fixtures(this.endpoint, this.region, {
+            accessKeyId: Credentials!.AccessKeyId!,
+            secretAccessKey: Credentials!.SecretAccessKey!,
+            sessionToken: Credentials!.SessionToken,
+        });
     }
 
     /** Creates a symmetric encryption key (or one with the given KMS CreateKey options). */

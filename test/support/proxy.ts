@@ -10,12 +10,14 @@ import * as net from "node:net";
 
 /** One request that reached the proxy. */
 export interface RecordedCall {
-    /** "timestream" or "kms" (from the X-Amz-Target prefix). */
+    /** "timestream", "kms" (from the X-Amz-Target prefix) or "sts" (from the credential scope). */
     readonly service: string;
-    /** e.g. "DescribeDatabase", "UpdateDatabase", "DescribeKey", "DescribeEndpoints". */
+    /** e.g. "DescribeDatabase", "UpdateDatabase", "DescribeKey", "DescribeEndpoints", "AssumeRole", "GetCallerIdentity". */
     readonly operation: string;
     /** The signing region, from the Authorization header's credential scope. */
     readonly region: string | undefined;
+    /** The access key ID that signed the request, from the same scope: whose credentials made the call. */
+    readonly accessKeyId: string | undefined;
     /** The JSON request body. */
     readonly input: Record<string, unknown>;
 }
@@ -124,9 +126,12 @@ export class RecordingProxy {
     private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
         const body = await readBody(req);
         const target = String(req.headers["x-amz-target"] ?? "");
-        const [prefix, operation = target] = target.split(".");
+        const scope = credentialScope(req.headers);
+        // JSON protocols name the operation in X-Amz-Target; STS's query protocol names it in the form body.
+        const [prefix, operation = target] = target === "" ? [scope.service ?? "", new URLSearchParams(body.toString()).get("Action") ?? ""] : target.split(".");
         const service = prefix.startsWith("Timestream") ? "timestream" : prefix.startsWith("TrentService") ? "kms" : prefix;
-        this.calls.push({ service, operation, region: signingRegion(req.headers), input: parseJson(body) });
+        const input = target === "" ? Object.fromEntries(new URLSearchParams(body.toString())) : parseJson(body);
+        this.calls.push({ service, operation, region: scope.region, accessKeyId: scope.accessKeyId, input });
 
         if (Date.now() < this.outageUntil) return void req.socket.destroy();
         const fault = this.persistent.get(operation) ?? this.faults.get(operation)?.shift();
@@ -198,7 +203,13 @@ export class RecordingProxy {
 }
 
 function signingRegion(headers: http.IncomingHttpHeaders): string | undefined {
-    return /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization))?.[1];
+    return credentialScope(headers).region;
+}
+
+/** The parts of the Authorization header's credential scope: `Credential=AKID/DATE/REGION/SERVICE/aws4_request`. */
+function credentialScope(headers: http.IncomingHttpHeaders): { accessKeyId?: string; region?: string; service?: string } {
+    const [, accessKeyId, region, service] = /Credential=([^/]+)\/[^/]+\/([^/]+)\/([^/]+)\//.exec(String(headers.authorization)) ?? [];
+    return { accessKeyId, region, service };
 }
 
 function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {

@@ -160,8 +160,14 @@ describe("credentials", () => {
     });
 
     describe("clientCredentials", () => {
-        it("leaves a profile alone to the SDK's own chain", () => {
-            expect(clientCredentials({ profile: "ops", roles: [] }, REGION)).to.deep.equal({ profile: "ops" });
+        it("leaves the default identity to each client's own default chain", () => {
+            expect(clientCredentials({ roles: [] }, REGION)).to.deep.equal({});
+        });
+
+        it("gives a profile and one shared credential provider for it", () => {
+            const given = clientCredentials({ profile: "ops", roles: [] }, REGION);
+            expect(given.profile).to.equal("ops");
+            expect(given.credentials).to.be.a("function");
         });
 
         it("gives static keys as a credential provider", async () => {

@@ -26,7 +26,7 @@ describe("DatabaseKmsKeyProvider: accounts and credentials", () => {
         });
 
         it("names assumeRole when it is not a role to assume, before any AWS call", async () => {
-            const { failures } = await check({ assumeRole: { roleArn: "arn:aws:iam::111111111111:user/me" } });
+            const failures = (await check({ assumeRole: { roleArn: "arn:aws:iam::111111111111:user/me" } })).failures!;
             expect(failures.map((f) => f.property)).to.deep.equal(["assumeRole"]);
             expect(failures[0].reason).to.match(/^assumeRole roleArn "arn:aws:iam::111111111111:user\/me" must be an IAM role ARN/);
             expect([...aws.kms.calls(), ...aws.sts.calls()]).to.have.length(0);

@@ -1,0 +1,164 @@
+/**
+ * Accounts and credentials as Pulumi AWS users have them (issue 11), through the real provider host against moto,
+ * which keeps accounts apart by credentials: credentials from STS AssumeRole into a role of account 111111111111 act
+ * in that account. The recording proxy sees which access key signed each call. Each test starts a host with its own
+ * stack config and environment, as `pulumi up` in a stack with those settings would.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { expect } from "chai";
+import { Fixtures } from "../support/fixtures";
+import { linkedProject, Props, ProviderHost, serializedProvider, urnOf } from "../support/host";
+import { proxiedMoto, REGION } from "../support/integration";
+import { TEST_CREDENTIALS } from "../support/moto";
+
+const OTHER_ACCOUNT = "111111111111";
+const ROLE_ARN = `arn:aws:iam::${OTHER_ACCOUNT}:role/timestream-keys`;
+const HOME_ACCOUNT = "123456789012"; // moto's account for credentials it does not know
+
+describe("provider host: accounts and credentials", function () {
+    const env = proxiedMoto("aws");
+    let project: string;
+    let provider: string;
+    let other: Fixtures;
+    const hosts: ProviderHost[] = [];
+
+    before(async function () {
+        if (env.moto === undefined) return;
+        project = linkedProject();
+        provider = await serializedProvider();
+        other = await env.fx.inAccount(ROLE_ARN);
+    });
+    after(async () => {
+        await Promise.all(hosts.map((h) => h.stop()));
+        if (project) fs.rmSync(project, { recursive: true, force: true });
+    });
+
+    /** A host as `pulumi up` starts it for a stack with this config and environment, its AWS traffic through the proxy. */
+    async function host(config: Record<string, string>, extraEnv: Record<string, string | undefined> = {}): Promise<ProviderHost> {
+        const started = await ProviderHost.start({ cwd: project, env: { AWS_ENDPOINT_URL: env.proxy.endpoint, ...extraEnv } });
+        hosts.push(started);
+        await started.configure({ "aws:region": REGION, ...config });
+        return started;
+    }
+
+    /** A database on its own key, and a second key, in the other account. */
+    async function otherAccountDatabase() {
+        const [original, key] = await Promise.all([other.createKey(), other.createKey()]);
+        const db = (await other.createDatabase(original.arn)).DatabaseName;
+        env.proxy.reset();
+        return { original, key, db, inputs: { databaseName: db, kmsKeyId: key.arn, onDelete: "restore", __provider: provider } as Props };
+    }
+
+    /** Access keys that signed the provider's Timestream calls. */
+    const timestreamSigners = () => [...new Set(env.proxy.timestreamCalls().map((c) => c.accessKeyId))];
+
+    /** Creates through `h`, checks the key landed in the other account, then restores on delete. */
+    async function roundTrip(h: ProviderHost, inputs: Props, original: { arn: string }, key: { arn: string }, db: string) {
+        const { id, properties } = await h.create(urnOf(db), inputs);
+        expect(properties).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: original.arn });
+        expect(String(properties.databaseArn)).to.contain(`:${OTHER_ACCOUNT}:`);
+        expect(await other.liveKey(db)).to.equal(key.arn);
+        await h.delete(urnOf(db), id, properties);
+        expect(await other.liveKey(db)).to.equal(original.arn);
+    }
+
+    it("reaches a database in another account through the assumeRole input, assuming the role once", async () => {
+        const { original, key, db, inputs } = await otherAccountDatabase();
+        const h = await host({});
+
+        await roundTrip(h, { ...inputs, assumeRole: { roleArn: ROLE_ARN, externalId: "team-a", sessionName: "keys" } }, original, key, db);
+
+        const assumed = env.proxy.calls.filter((c) => c.operation === "AssumeRole");
+        expect(assumed.map((c) => [c.input.RoleArn, c.input.ExternalId, c.input.RoleSessionName])).to.deep.equal([[ROLE_ARN, "team-a", "keys"]]);
+        expect(assumed[0].accessKeyId).to.equal(TEST_CREDENTIALS.accessKeyId);
+        const signers = timestreamSigners();
+        expect(signers).to.have.length(1);
+        expect(signers[0]).to.not.equal(TEST_CREDENTIALS.accessKeyId);
+        // KMS calls share the assumed credentials.
+        expect(env.proxy.calls.filter((c) => c.service === "kms").every((c) => c.accessKeyId === signers[0])).to.equal(true);
+    });
+
+    it("reaches it through aws:assumeRoles stack config, a JSON list", async () => {
+        const { original, key, db, inputs } = await otherAccountDatabase();
+        const h = await host({ "aws:assumeRoles": JSON.stringify([{ roleArn: ROLE_ARN, duration: "1h" }]) });
+
+        await roundTrip(h, inputs, original, key, db);
+
+        expect(env.proxy.calls.filter((c) => c.operation === "AssumeRole").map((c) => [c.input.RoleArn, c.input.DurationSeconds])).to.deep.equal([[ROLE_ARN, "3600"]]);
+        expect(timestreamSigners()).to.not.include(TEST_CREDENTIALS.accessKeyId);
+    });
+
+    it("reaches it through a profile input whose shared config assumes the role", async () => {
+        const { original, key, db, inputs } = await otherAccountDatabase();
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-home-"));
+        try {
+            fs.mkdirSync(path.join(home, ".aws"));
+            fs.writeFileSync(path.join(home, ".aws", "config"), `[profile keys]\nrole_arn = ${ROLE_ARN}\nsource_profile = base\nregion = ${REGION}\n`);
+            fs.writeFileSync(path.join(home, ".aws", "credentials"), "[base]\naws_access_key_id = AKIAPROFILEBASE00001\naws_secret_access_key = base-secret\n");
+            const h = await host({}, { HOME: home, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_CONFIG_FILE: undefined, AWS_SHARED_CREDENTIALS_FILE: undefined });
+
+            await roundTrip(h, { ...inputs, profile: "keys" }, original, key, db);
+
+            const assumed = env.proxy.calls.filter((c) => c.operation === "AssumeRole");
+            expect(assumed.map((c) => [c.input.RoleArn, c.accessKeyId])).to.deep.equal([[ROLE_ARN, "AKIAPROFILEBASE00001"]]);
+            expect(timestreamSigners()).to.not.include("AKIAPROFILEBASE00001");
+        } finally {
+            fs.rmSync(home, { recursive: true, force: true });
+        }
+    });
+
+    it("signs with aws:accessKey and aws:secretKey when the environment has no credentials", async () => {
+        const original = await env.fx.createKey();
+        const key = await env.fx.createKey();
+        const db = (await env.fx.createDatabase(original.arn)).DatabaseName;
+        env.proxy.reset();
+        const h = await host(
+            { "aws:accessKey": "AKIASTACKCONFIG00001", "aws:secretKey": "stack-config-secret" },
+            { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_PROFILE: undefined },
+        );
+
+        const { properties } = await h.create(urnOf(db), { databaseName: db, kmsKeyId: key.arn, __provider: provider });
+
+        expect(properties.kmsKeyArn).to.equal(key.arn);
+        expect([...new Set(env.proxy.calls.map((c) => c.accessKeyId))]).to.deep.equal(["AKIASTACKCONFIG00001"]);
+        expect(JSON.stringify(properties)).to.not.contain("stack-config-secret").and.not.contain("AKIASTACKCONFIG00001");
+    });
+
+    it("refuses a write in an account aws:allowedAccountIds does not list, before any Timestream call", async () => {
+        const original = await env.fx.createKey();
+        const db = (await env.fx.createDatabase(original.arn)).DatabaseName;
+        const key = await env.fx.createKey();
+        env.proxy.reset();
+        const h = await host({ "aws:allowedAccountIds": JSON.stringify([OTHER_ACCOUNT]) });
+
+        const error = await h.create(urnOf(db), { databaseName: db, kmsKeyId: key.arn, __provider: provider }).then(
+            () => expect.fail("expected create to fail"),
+            (e: Error) => e,
+        );
+
+        expect(error.message).to.contain(`account ${HOME_ACCOUNT}`).and.contain(`aws:allowedAccountIds (${OTHER_ACCOUNT})`);
+        expect(env.proxy.operations()).to.deep.equal(["GetCallerIdentity"]);
+        expect(await env.fx.liveKey(db)).to.equal(original.arn);
+    });
+
+    it("fails a refresh under another account's credentials instead of dropping the resource", async () => {
+        const [original, key] = await Promise.all([env.fx.createKey(), env.fx.createKey()]);
+        const db = (await env.fx.createDatabase(original.arn)).DatabaseName;
+        const home = await host({});
+        const { id, properties } = await home.create(urnOf(db), { databaseName: db, kmsKeyId: key.arn, __provider: provider });
+        const elsewhere = await host({ "aws:assumeRoles": JSON.stringify([{ roleArn: ROLE_ARN }]) });
+        env.proxy.reset();
+
+        const error = await elsewhere.read(urnOf(db), id, properties).then(
+            () => expect.fail("expected the refresh to fail"),
+            (e: Error) => e,
+        );
+
+        expect(error.message).to.contain(`belongs to account ${HOME_ACCOUNT}`).and.contain(`of account ${OTHER_ACCOUNT}`).and.contain("stays in state");
+        expect(env.proxy.operations()).to.deep.equal(["AssumeRole", "DescribeDatabase", "GetCallerIdentity"]);
+        // The same refresh with the stack's own credentials still sees the database.
+        expect((await home.read(urnOf(db), id, properties)).id).to.equal(db);
+    });
+});
