@@ -110,14 +110,18 @@ describe("examples/ program", () => {
         expect(typeCheckProgram(path.join(PROGRAM, "index.ts"))).to.deep.equal([]);
     });
 
-    it("the README's example program, with its keyManager check, type-checks as a user's program", function () {
-        this.timeout(30_000);
+    it("the README's example programs, the first with its keyManager check, type-check as a user's programs", function () {
+        this.timeout(60_000);
         const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
         const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
-        const example = blocks.filter((b) => b.includes('from "pulumi-timestream-kms"') || b.startsWith("dbKey."));
-        expect(example, "the README's example and keyManager blocks").to.have.length(2);
+        const programs = blocks.filter((b) => b.includes('from "pulumi-timestream-kms"'));
+        const keyManagerCheck = blocks.filter((b) => b.startsWith("dbKey."));
+        expect(programs, "the README's example and several-accounts programs").to.have.length(2);
+        expect(keyManagerCheck, "the README's keyManager block").to.have.length(1);
 
-        expect(typeCheckProgram(path.join(PROGRAM, "readme-example.ts"), example.join("\n"))).to.deep.equal([]);
+        const [example, severalAccounts] = programs;
+        expect(typeCheckProgram(path.join(PROGRAM, "readme-example.ts"), `${example}\n${keyManagerCheck[0]}`)).to.deep.equal([]);
+        expect(typeCheckProgram(path.join(PROGRAM, "readme-accounts.ts"), severalAccounts)).to.deep.equal([]);
     });
 });
 
