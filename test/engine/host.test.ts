@@ -177,7 +177,7 @@ describe("provider host (engine protocol)", function () {
                 expect(await host.diff(urn, id, state, { ...inputs, kmsKeyId }), kmsKeyId).to.deep.equal({
                     changes: "DIFF_NONE",
                     replaces: [],
-                    deleteBeforeReplace: false,
+                    deleteBeforeReplace: true,
                 });
             }
             // Key IDs and ARNs compare locally; the alias is resolved in each diff, as no answer outlives its operation.
@@ -194,7 +194,7 @@ describe("provider host (engine protocol)", function () {
             expect(await host.diff(urn, id, state, { ...inputs, kmsKeyId: other.arn })).to.deep.equal({
                 changes: "DIFF_SOME",
                 replaces: [],
-                deleteBeforeReplace: false,
+                deleteBeforeReplace: true,
             });
             expect(proxy.calls).to.deep.equal([]);
         });
@@ -269,7 +269,8 @@ describe("provider host (engine protocol)", function () {
             const read = await host.read(urn, id, state);
 
             expect(read).to.deep.equal({ id: "", properties: { __provider: provider } });
-            expect(proxy.operations()).to.deep.equal(["DescribeDatabase"]);
+            // GetCallerIdentity: the credentials are of the database's own account, so it really is gone.
+            expect(proxy.operations()).to.deep.equal(["DescribeDatabase", "GetCallerIdentity"]);
         });
     });
 

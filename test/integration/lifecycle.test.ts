@@ -162,7 +162,8 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 const read = await provider.read(db, outs);
 
                 expect(read.id).to.equal("");
-                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase"]);
+                // GetCallerIdentity: the credentials are of the database's own account, so it really is gone.
+                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase", "GetCallerIdentity"]);
             });
 
             it("refuses to update a database deleted out of band with DatabaseNotFound and no UpdateDatabase", async () => {
