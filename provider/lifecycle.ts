@@ -273,19 +273,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (found === undefined) throw databaseNotFound(context);
         const before = await this.liveKeyArn(target, context, found);
         const previousKmsKeyArn = olds?.previousKmsKeyArn ?? before;
-        // What to record if the write's outcome stays unknown: every key the database may be on, and the one it had first.
-        const unresolved = {
-            id: inputs.databaseName,
-            properties: {
-                ...outputsOf(inputs, region, found, {
-                    kmsKeyArn: before,
-                    previousKmsKeyArn,
-                    appliedKmsKeyArn: olds === undefined ? before : settledKeyOf(olds, before),
-                    unresolvedKmsKeyArn: key.Arn,
-                }, undefined),
-                [PROVIDER_KEY]: (inputs as unknown as Record<string, unknown>)[PROVIDER_KEY],
-            },
-        };
+        const unresolved = { id: inputs.databaseName, properties: unresolvedStateOf(inputs, region, found, before, key.Arn, olds) };
         const database = await this.putKey(target, context, found, before, key, unresolved);
         return outputsOf(inputs, region, database, { kmsKeyArn: key.Arn, previousKmsKeyArn, appliedKmsKeyArn: key.Arn }, key);
     }
@@ -347,7 +335,10 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
 
     /** The key ARN `kmsKeyId` names, for a database in `state`; undefined while it is unknown during preview. */
     private async wantedKeyArn(target: AwsTarget, context: OperationContext, kmsKeyId: string, state: DatabaseKmsKeyOutputs): Promise<string | undefined> {
-        return kmsKeyId === UNKNOWN ? undefined : this.keyArnOf(target, context, parseKeyRef(kmsKeyId)!, state.databaseArn);
+        if (kmsKeyId === UNKNOWN) return undefined;
+        const ref = parseKeyRef(kmsKeyId);
+        if (ref === undefined) throw new DatabaseKmsKeyError("Rejected", context, kmsKeyIdProblem(kmsKeyId)!);
+        return this.keyArnOf(target, context, ref, state.databaseArn);
     }
 
     /** The key ARN a database reports, normalized: AWS sends an ARN, some emulators echo what they were sent. */
@@ -520,6 +511,27 @@ function appliedKeyOf(state: Partial<DatabaseKmsKeyOutputs>): string | undefined
 /** Every key this resource may have put on the database: the applied one and one whose write is unresolved. */
 function ownKeys(state: Partial<DatabaseKmsKeyOutputs>): string[] {
     return [appliedKeyOf(state), state.unresolvedKmsKeyArn].filter((key): key is string => key !== undefined);
+}
+
+/**
+ * The state to record when a write to `keyArn` ends unresolved: every key the database may be on, the one it had
+ * first, and the serialized provider the engine needs for the resource's next operation. `olds` is an update's state.
+ */
+function unresolvedStateOf(
+    inputs: DatabaseKmsKeyInputs,
+    region: string,
+    database: Database,
+    before: string,
+    keyArn: string,
+    olds: DatabaseKmsKeyOutputs | undefined,
+): Record<string, unknown> {
+    const keys = {
+        kmsKeyArn: before,
+        previousKmsKeyArn: olds?.previousKmsKeyArn ?? before,
+        appliedKmsKeyArn: olds === undefined ? before : settledKeyOf(olds, before),
+        unresolvedKmsKeyArn: keyArn,
+    };
+    return { ...outputsOf(inputs, region, database, keys, undefined), [PROVIDER_KEY]: (inputs as unknown as Record<string, unknown>)[PROVIDER_KEY] };
 }
 
 /** The applied key once the live key `before` is seen: an unresolved write the database shows did apply. */
