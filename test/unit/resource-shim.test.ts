@@ -1,0 +1,167 @@
+/**
+ * provider/resource.ts from the TypeScript sources (resource.test.ts tests the same code as built into dist/, through
+ * Pulumi's serialization): the shim loads the real provider from the installed package on its first call, once, and
+ * hands every call on; DatabaseKmsKey registers its inputs with that shim under its own type (issue 13).
+ */
+import Module = require("node:module");
+import * as os from "node:os";
+import * as path from "node:path";
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { DatabaseKmsKey, serializableProvider } from "../../provider/resource";
+
+const PACKAGE = "pulumi-timestream-kms/lifecycle";
+// Where the stand-in for the installed package's lifecycle module is said to live; nothing is read from disk.
+const STAND_IN = path.join(os.tmpdir(), "timestream-kms-unit-stand-in", "lifecycle.js");
+
+/** A stand-in for the installed package's DatabaseKmsKeyProvider: records each call and answers with its name. */
+class RecordingProvider {
+    static made: RecordingProvider[] = [];
+    readonly calls: [string, unknown[]][] = [];
+    constructor() {
+        RecordingProvider.made.push(this);
+    }
+}
+for (const method of ["configure", "check", "diff", "create", "read", "update", "delete"]) {
+    (RecordingProvider.prototype as any)[method] = function (this: RecordingProvider, ...args: unknown[]) {
+        this.calls.push([method, args]);
+        return Promise.resolve(`${method} answered`);
+    };
+}
+
+describe("serializableProvider (sources)", () => {
+    const loader = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+    const resolve = loader._resolveFilename;
+    let installed: boolean;
+
+    // `require` of the package resolves to the stand-in while `installed`, and fails as Node fails otherwise.
+    beforeEach(() => {
+        installed = true;
+        RecordingProvider.made = [];
+        require.cache[STAND_IN] = { id: STAND_IN, filename: STAND_IN, loaded: true, exports: { DatabaseKmsKeyProvider: RecordingProvider } } as NodeJS.Module;
+        loader._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]) {
+            if (request !== PACKAGE) return resolve.call(this, request, ...rest);
+            if (!installed) {
+                throw Object.assign(new Error(`Cannot find module '${PACKAGE}'\nRequire stack:\n- /project/index.js`), { code: "MODULE_NOT_FOUND" });
+            }
+            return STAND_IN;
+        };
+    });
+
+    afterEach(() => {
+        loader._resolveFilename = resolve;
+        delete require.cache[STAND_IN];
+    });
+
+    it("loads nothing until its first call", () => {
+        serializableProvider();
+        expect(RecordingProvider.made).to.have.length(0);
+    });
+
+    it("hands every call, with its arguments, to one provider it loads from the package, and returns its answer", async () => {
+        const shim = serializableProvider() as Required<pulumi.dynamic.ResourceProvider>;
+        const config = { config: { get: () => undefined } } as unknown as pulumi.dynamic.ConfigureRequest;
+        const answers = [
+            await shim.configure(config),
+            await shim.check({ a: 1 }, { b: 2 }),
+            await shim.diff("id-1", { c: 3 }, { d: 4 }),
+            await shim.create({ e: 5 }),
+            await shim.read("id-2", { f: 6 }),
+            await shim.update("id-3", { g: 7 }, { h: 8 }),
+            await shim.delete("id-4", { i: 9 }),
+        ];
+        expect(answers).to.deep.equal(["configure", "check", "diff", "create", "read", "update", "delete"].map((m) => `${m} answered`));
+        expect(RecordingProvider.made).to.have.length(1);
+        expect(RecordingProvider.made[0].calls).to.deep.equal([
+            ["configure", [config]],
+            ["check", [{ a: 1 }, { b: 2 }]],
+            ["diff", ["id-1", { c: 3 }, { d: 4 }]],
+            ["create", [{ e: 5 }]],
+            ["read", ["id-2", { f: 6 }]],
+            ["update", ["id-3", { g: 7 }, { h: 8 }]],
+            ["delete", ["id-4", { i: 9 }]],
+        ]);
+    });
+
+    it("gives each shim its own provider", async () => {
+        const [first, second] = [serializableProvider(), serializableProvider()];
+        await first.create!({});
+        await second.create!({});
+        await first.delete!("id", {});
+        expect(RecordingProvider.made).to.have.length(2);
+        expect(RecordingProvider.made.map((p) => p.calls.map(([method]) => method))).to.deep.equal([["create", "delete"], ["create"]]);
+    });
+
+    it("says how to install the package when the project lacks it, without Node's require stack", () => {
+        installed = false;
+        const shim = serializableProvider();
+        expect(() => shim.check!({}, {}))
+            .to.throw(Error, `DatabaseKmsKey: cannot load the package pulumi-timestream-kms from this project (Error: Cannot find module '${PACKAGE}').`)
+            .with.property("message")
+            .that.includes("npm install pulumi-timestream-kms")
+            .and.does.not.include("Require stack");
+        expect(RecordingProvider.made).to.have.length(0);
+    });
+
+    it("loads the package on a later call once it is installed", async () => {
+        installed = false;
+        const shim = serializableProvider();
+        expect(() => shim.create!({})).to.throw(/cannot load the package/);
+        installed = true;
+        expect(await shim.create!({ e: 5 })).to.equal("create answered");
+        expect(RecordingProvider.made.map((p) => p.calls)).to.deep.equal([[["create", [{ e: 5 }]]]]);
+    });
+});
+
+describe("DatabaseKmsKey (sources)", () => {
+    interface Registration {
+        type: string;
+        name: string;
+        inputs: Record<string, unknown>;
+    }
+    let registered: Registration[];
+
+    beforeEach(async () => {
+        registered = [];
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+                    return { id: args.name, state: args.inputs };
+                },
+                call: () => ({}),
+            },
+            "project",
+            "stack",
+            false,
+        );
+    });
+
+    async function registerAll(...resources: DatabaseKmsKey[]): Promise<Registration[]> {
+        await Promise.all(resources.map((r) => new Promise<void>((resolve) => r.urn.apply(() => resolve()))));
+        return registered;
+    }
+
+    it("registers its type and every input given, with the serialized shim as provider", async () => {
+        const args = { databaseName: "metrics", kmsKeyId: "alias/metrics", region: "eu-west-1", endpoint: "http://127.0.0.1:5000/", onDelete: "restore" as const };
+        const [registration] = await registerAll(new DatabaseKmsKey("key", args));
+        expect(registration).to.include({ type: "pulumi-nodejs:dynamic/timestream:DatabaseKmsKey", name: "key" });
+        const { __provider: provider, ...inputs } = registration.inputs;
+        expect(inputs).to.deep.equal(args);
+        expect(provider).to.be.a("string").that.includes("pulumi-timestream-kms/lifecycle");
+    });
+
+    it("registers only the inputs given, leaving the outputs to the provider", async () => {
+        const [registration] = await registerAll(new DatabaseKmsKey("key", { databaseName: "metrics", kmsKeyId: "alias/metrics" }));
+        expect(Object.keys(registration.inputs).sort()).to.deep.equal(["__provider", "databaseName", "kmsKeyId"]);
+    });
+
+    it("gives every resource the same serialized provider", async () => {
+        const both = await registerAll(
+            new DatabaseKmsKey("a", { databaseName: "one", kmsKeyId: "alias/one" }),
+            new DatabaseKmsKey("b", { databaseName: "two", kmsKeyId: "alias/two" }),
+        );
+        expect(both.map((r) => r.name).sort()).to.deep.equal(["a", "b"]);
+        expect(both[0].inputs.__provider).to.equal(both[1].inputs.__provider);
+    });
+});
