@@ -47,33 +47,24 @@ export interface DatabaseKmsKeyArgs {
  * await provider.check!({}, { databaseName: "metrics", kmsKeyId: "alias/metrics" });
  */
 export function serializableProvider(): pulumi.dynamic.ResourceProvider {
-    // Kept plain: this object's source text is what Pulumi stores.
-    const shim = {
-        implementation: undefined as pulumi.dynamic.ResourceProvider | undefined,
-        load(): Required<pulumi.dynamic.ResourceProvider> {
-            if (this.implementation === undefined) {
-                let lifecycle;
+    // Kept short and without comments inside functions: the source text of each function, in a wrapper Pulumi adds,
+    // is what every resource's state holds. The host calls each method on the deserialized object, so `this` is it.
+    // No syntax newer than ES2018 (no `??=`): Pulumi parses this text with the TypeScript its own dependency brings.
+    const shim: any = {
+        l: function () {
+            if (!this.p) {
                 try {
-                    lifecycle = require("pulumi-timestream-kms/lifecycle");
-                } catch (error) {
-                    // Node's first line says what was missing; its require stack says nothing a user can act on.
-                    throw new Error(
-                        "DatabaseKmsKey: cannot load the package pulumi-timestream-kms from this project " +
-                            `(${String(error).split("\n")[0]}). Install it in the Pulumi project's directory: npm install pulumi-timestream-kms`,
-                    );
+                    this.p = new (require("pulumi-timestream-kms/lifecycle").DatabaseKmsKeyProvider)();
+                } catch (e) {
+                    throw Error(`DatabaseKmsKey: cannot load the package pulumi-timestream-kms from this project (${String(e).split("\n")[0]}). Run: npm install pulumi-timestream-kms`);
                 }
-                this.implementation = new lifecycle.DatabaseKmsKeyProvider();
             }
-            return this.implementation as Required<pulumi.dynamic.ResourceProvider>;
+            return this.p;
         },
-        configure(req: pulumi.dynamic.ConfigureRequest) { return this.load().configure(req); },
-        check(olds: any, news: any) { return this.load().check(olds, news); },
-        diff(id: string, olds: any, news: any) { return this.load().diff(id, olds, news); },
-        create(inputs: any) { return this.load().create(inputs); },
-        read(id: string, props: any) { return this.load().read(id, props); },
-        update(id: string, olds: any, news: any) { return this.load().update(id, olds, news); },
-        delete(id: string, props: any) { return this.load().delete(id, props); },
     };
+    for (const n of ["configure", "check", "diff", "create", "read", "update", "delete"]) {
+        shim[n] = function (...a: any[]) { return this.l()[n](...a); };
+    }
     return shim;
 }
 

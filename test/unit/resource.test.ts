@@ -110,7 +110,7 @@ describe("serialized provider", () => {
         // In a fresh process: Node caches how `require` resolved for a module without a file name, whatever the cwd.
         const message = configureInFreshProcess((await serialize()).text, project(fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-empty-"))));
         expect(message).to.match(/^DatabaseKmsKey: cannot load the package pulumi-timestream-kms from this project \(Error: Cannot find module 'pulumi-timestream-kms\/lifecycle'/);
-        expect(message).to.match(/Install it in the Pulumi project's directory: npm install pulumi-timestream-kms$/);
+        expect(message).to.match(/Run: npm install pulumi-timestream-kms$/);
         expect(message, "Node's require stack is left out").to.not.include("Require stack");
     });
 
