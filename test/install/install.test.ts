@@ -31,9 +31,11 @@ interface PackedFile {
  */
 async function userProject(dir: string): Promise<{ project: string; packed: string[] }> {
     const clone = path.join(dir, "clone");
-    // Not git ls-files: the compat legs run this suite in copies without .git.
-    const skipped = new Set(["node_modules", "dist", ".git", ".compat", ".results"]);
-    fs.cpSync(REPO, clone, { recursive: true, filter: (from) => !skipped.has(path.relative(REPO, from)) });
+    // Not git ls-files: the compat legs run this suite in copies without .git. Skips what a clone lacks: the build,
+    // installed packages (mutation/ has its own), and the ignored output of other commands.
+    const skipped = new Set(["dist", ".git", ".compat", "bench/results", "mutation/out"]);
+    const copied = (from: string) => path.basename(from) !== "node_modules" && !skipped.has(path.relative(REPO, from));
+    fs.cpSync(REPO, clone, { recursive: true, filter: copied });
     fs.symlinkSync(path.join(REPO, "node_modules"), path.join(clone, "node_modules"), "dir");
     const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", dir], { cwd: clone }).catch((e) => {
         // The build's compiler errors are in the output, not in the message.
