@@ -3,7 +3,8 @@
  * Pulumi dynamic-provider host, against moto (or the emulator at
  * AWS_ENDPOINT_URL). Prints what Pulumi would show at each step, the AWS calls
  * the provider made (counted by a proxy) against the floor, and the database's
- * key afterwards.
+ * key afterwards; ends with the outputs the last `pulumi up` left, as a
+ * program exports them, and what "at floor" means.
  */
 import { Engine, openLab, ResourceState, runMain, Shown, TracedCall, withHost } from "../bench/lab";
 import { countCalls, Floor, FLOORS, floorText, verdict } from "../bench/floor";
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
     console.log(`  database   ${db.DatabaseName}, created with ${await liveKey()}\n`);
 
     let state: ResourceState | undefined;
+    // The outputs of the last `pulumi up`, which the demo prints at the end as `pulumi stack output` would.
+    let upOutputs: Props = {};
+    let upStep = 0;
     let number = 0;
     let calls = 0;
     const inputs = (kmsKeyId: string): Props => ({ __provider: lab.provider, databaseName: db.DatabaseName, kmsKeyId, onDelete: "restore" });
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     const up = (kmsKeyId: string) => async (engine: Engine) => {
         const result = await engine.up("demo", state, inputs(kmsKeyId));
         state = result.state;
+        if (state) [upOutputs, upStep] = [state.outputs, number];
         return { shown: result.shown };
     };
 
@@ -92,6 +97,12 @@ async function main(): Promise<void> {
 
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const failed = results.filter((ok) => !ok).length;
+    console.log(`\nOutputs after the last pulumi up (step ${upStep}), as the example program exports them:`);
+    for (const name of ["kmsKeyArn", "previousKmsKeyArn", "keyManager", "keyState"]) {
+        const value = upOutputs[name];
+        console.log(`  ${name.padEnd(18)} ${value === undefined ? "(unset)" : String(value)}${typeof value === "string" && value.startsWith("arn:") ? `   ${label(value).split(" (")[0]}` : ""}`);
+    }
+    console.log('"at floor": the step made no more AWS calls than the fewest that operation needs (the floor, bench/floor.ts).');
     console.log(`\nDone in ${seconds} s: ${number} steps, ${calls} AWS calls made by the provider.${failed ? ` ${failed} step(s) did not do what was expected.` : ""}`);
     if (failed) process.exitCode = 1;
 }
