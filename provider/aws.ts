@@ -125,6 +125,7 @@ const NOT_APPLIED: readonly DatabaseKmsKeyErrorCode[] = [
     "KeyUnusable",
     "GrantLimit",
     "Rejected",
+    "NoEndpoint",
 ];
 
 /**

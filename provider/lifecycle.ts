@@ -147,7 +147,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * the key names a different key than the database uses or than the resource
      * applied (any form of the same key is no change; an alias is followed, and
      * one KMS does not know yet is a change), or when `onDelete` or `endpoint`
-     * changes, or a write is unresolved. Makes no Timestream call; an alias costs one cached DescribeKey.
+     * changes, or a write is unresolved. Makes no Timestream call; an alias costs one DescribeKey.
      * Every answer asks for delete-before-replace: the old resource releases the database (restoring its key if
      * asked) before the new one adopts it, or the new one would record the old one's key as its previous key.
      */
@@ -179,7 +179,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * keeping the key the database had before.
      */
     async create(inputs: DatabaseKmsKeyInputs): Promise<dynamic.CreateResult<DatabaseKmsKeyOutputs>> {
-        return { id: inputs.databaseName, outs: await this.adopt("create", inputs) };
+        const region = await this.requireRegion(inputs, "create");
+        return { id: inputs.databaseName, outs: await this.adopt(contextOf("create", inputs, region), inputs, region) };
     }
 
     /**
@@ -228,7 +229,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (wanted === olds.kmsKeyArn && olds.unresolvedKmsKeyArn === undefined) {
             return { outs: stateOf(news, region, { ...factsOf(olds), appliedKmsKeyArn: wanted }) };
         }
-        return { outs: await this.adopt("update", news, olds) };
+        // The same operation context: the alias resolved above is not asked again.
+        return { outs: await this.adopt(context, news, region, olds) };
     }
 
     /**
@@ -264,9 +266,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * at once, then {@link putKey}; returns the state to record. `olds` is the
      * state an update starts from.
      */
-    private async adopt(operation: string, inputs: DatabaseKmsKeyInputs, olds?: DatabaseKmsKeyOutputs): Promise<DatabaseKmsKeyOutputs> {
-        const region = await this.requireRegion(inputs, operation);
-        const context = contextOf(operation, inputs, region);
+    private async adopt(context: OperationContext, inputs: DatabaseKmsKeyInputs, region: string, olds?: DatabaseKmsKeyOutputs): Promise<DatabaseKmsKeyOutputs> {
         const target = this.targetOf(inputs, context);
         await this.guardAccount(target, context);
         const [found, key] = await bothSettled(this.aws.describeDatabase(target, context), this.desiredKey(target, context, inputs.kmsKeyId));
@@ -348,7 +348,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         return this.keyArnOf(target, context, ref, database.Arn ?? "");
     }
 
-    /** The key ARN `ref` names: worked out locally for key IDs and ARNs, one cached DescribeKey for aliases. */
+    /** The key ARN `ref` names: worked out locally for key IDs and ARNs, one DescribeKey per operation for aliases. */
     private async keyArnOf(target: AwsTarget, context: OperationContext, ref: KeyRef, databaseArn: string): Promise<string> {
         return localKeyArn(ref, databaseArn) ?? (await this.aws.describeKey(target, context, ref)).Arn!;
     }
