@@ -24,7 +24,8 @@ import type { RecordedCall } from "../test/support/proxy";
 const QUICK = process.env.BENCH_QUICK === "1";
 const SCALE = QUICK ? [10, 20, 50] : [50, 200, 1000];
 const TIMING_ROUNDS = QUICK ? 5 : 30;
-const COLD_ROUNDS = QUICK ? 2 : 5;
+const COLD_ROUNDS = QUICK ? 3 : 9;
+const SCALE_ROUNDS = QUICK ? 2 : 3;
 // Pulumi's default `--parallel` is 4 × GOMAXPROCS (the CPU count), or PULUMI_PARALLEL when set: see defaultParallel()
 // in pulumi/pulumi pkg/cmd/pulumi/operations/up.go and pulumi/pulumi#14989. CLIs before that change were unbounded
 // (math.MaxInt32, pulumi/pulumi#2123).
@@ -44,28 +45,39 @@ export interface CallRow {
     readonly verdict: string;
 }
 
-/** Host time vs the same AWS calls made by a bare SDK script, medians in ms. */
+/** A repeated measurement: its median, quartiles and extremes over the rounds. */
+export interface Spread {
+    readonly median: number;
+    readonly q1: number;
+    readonly q3: number;
+    readonly min: number;
+    readonly max: number;
+    readonly rounds: number;
+}
+
+/** Host time vs the same AWS calls made by a bare SDK script, in ms; the ratio is taken within each round. */
 export interface TimingRow {
     readonly operation: string;
     readonly awsCalls: string[];
-    readonly hostMs: number;
+    readonly hostMs: Spread;
     /** Undefined when the operation makes no AWS call. */
-    readonly bareMs?: number;
-    readonly ratio?: number;
+    readonly bareMs?: Spread;
+    readonly ratio?: Spread;
 }
 
 export interface ColdStart {
-    readonly providerMs: number;
-    readonly emptyProviderMs: number;
-    readonly ratio: number;
-    readonly moduleLoadMs: number;
+    readonly providerMs: Spread;
+    readonly emptyProviderMs: Spread;
+    /** This provider / the empty one, taken within each round (the two run back to back). */
+    readonly ratio: Spread;
+    readonly moduleLoadMs: Spread;
 }
 
 export interface ScaleRow {
     readonly resources: number;
     readonly parallel: number;
-    readonly totalMs: number;
-    readonly msPerResource: number;
+    readonly totalMs: Spread;
+    readonly msPerResource: Spread;
     readonly counts: Counts;
     readonly floor: Floor;
     readonly verdict: string;
@@ -85,6 +97,8 @@ export interface BenchResult {
     readonly timing: TimingRow[];
     readonly coldStart: ColdStart;
     readonly scale: ScaleRow[];
+    /** Time per resource of the largest run / the smallest, taken within each round. */
+    readonly scaleGrowth?: Spread;
 }
 
 /** The keys every section uses: A (with an alias), B, and C (the databases' original key). */
@@ -114,11 +128,18 @@ async function main(): Promise<void> {
     const timing = await hostVersusBareSdk(lab, keys);
     note("cold start");
     const coldStart = await coldStarts(lab, keys);
-    const scale: ScaleRow[] = [];
-    for (const n of SCALE) {
-        note(`scale, ${n} resources`);
-        scale.push(await scaleRun(lab, keys, n));
+    // Rounds outside, sizes inside: each round measures every size under the same conditions.
+    const runs: ScaleRun[][] = [];
+    for (let round = 0; round < SCALE_ROUNDS; round++) {
+        const sizes: ScaleRun[] = [];
+        for (const n of SCALE) {
+            note(`scale, round ${round + 1} of ${SCALE_ROUNDS}, ${n} resources`);
+            sizes.push(await scaleRun(lab, keys, n));
+        }
+        runs.push(sizes);
     }
+    const scale = SCALE.map((_, i) => scaleRow(runs.map((sizes) => sizes[i])));
+    const scaleGrowth = spread(runs.map((sizes) => sizes[sizes.length - 1].msPerResource / sizes[0].msPerResource));
     const result: BenchResult = {
         machine: machine(lab),
         date: new Date().toISOString(),
@@ -129,6 +150,7 @@ async function main(): Promise<void> {
         timing,
         coldStart,
         scale,
+        scaleGrowth,
     };
     const table = markdown(result);
     fs.mkdirSync(RESULTS, { recursive: true });
@@ -240,10 +262,9 @@ async function hostVersusBareSdk(lab: Lab, keys: Keys): Promise<TimingRow[]> {
         await host.stop();
     }
     return [...samples].map(([operation, s]) => {
-        const hostMs = median(s.host);
-        if (s.aws.length === 0) return { operation, awsCalls: s.aws, hostMs: round2(hostMs) };
-        const bareMs = median(s.bare);
-        return { operation, awsCalls: s.aws, hostMs: round2(hostMs), bareMs: round2(bareMs), ratio: round2(hostMs / bareMs) };
+        if (s.aws.length === 0) return { operation, awsCalls: s.aws, hostMs: spread(s.host) };
+        // Host and bare replay run back to back in each round, so their ratio is taken per round.
+        return { operation, awsCalls: s.aws, hostMs: spread(s.host), bareMs: spread(s.bare), ratio: spread(s.host.map((h, i) => h / s.bare[i])) };
     });
 }
 
@@ -283,8 +304,7 @@ async function coldStarts(lab: Lab, keys: Keys): Promise<ColdStart> {
         if (run.status !== 0) throw new Error(`loading the provider module failed: ${run.stderr}`);
         return Number(run.stdout);
     });
-    const [providerMs, emptyProviderMs] = [median(ours), median(baseline)];
-    return { providerMs: round2(providerMs), emptyProviderMs: round2(emptyProviderMs), ratio: round2(providerMs / emptyProviderMs), moduleLoadMs: round2(median(loads)) };
+    return { providerMs: spread(ours), emptyProviderMs: spread(baseline), ratio: spread(ours.map((o, i) => o / baseline[i])), moduleLoadMs: spread(loads) };
 }
 
 async function spawnToFirstCheck(lab: Lab, inputs: Props): Promise<number> {
@@ -303,7 +323,36 @@ async function spawnToFirstCheck(lab: Lab, inputs: Props): Promise<number> {
  * (e) N new resources sharing one alias through one host, each check then
  * create, at most PARALLEL in flight. Peak memory is the host's VmHWM.
  */
-async function scaleRun(lab: Lab, keys: Keys, n: number): Promise<ScaleRow> {
+/** One scale run of `n` resources. */
+interface ScaleRun {
+    readonly resources: number;
+    readonly totalMs: number;
+    readonly msPerResource: number;
+    readonly counts: Counts;
+    readonly floor: Floor;
+    readonly verdict: string;
+    readonly baselineRssMiB?: number;
+    readonly peakRssMiB?: number;
+}
+
+/** The rounds of one size: times as spreads; calls and memory from the round that did worst. */
+function scaleRow(rounds: ScaleRun[]): ScaleRow {
+    const worst = rounds.find((r) => r.verdict !== "at floor") ?? rounds[0];
+    const most = (values: (number | undefined)[]) => (values.every((v) => v !== undefined) ? Math.max(...(values as number[])) : undefined);
+    return {
+        resources: worst.resources,
+        parallel: PARALLEL,
+        totalMs: spread(rounds.map((r) => r.totalMs)),
+        msPerResource: spread(rounds.map((r) => r.msPerResource)),
+        counts: worst.counts,
+        floor: worst.floor,
+        verdict: worst.verdict,
+        baselineRssMiB: most(rounds.map((r) => r.baselineRssMiB)),
+        peakRssMiB: most(rounds.map((r) => r.peakRssMiB)),
+    };
+}
+
+async function scaleRun(lab: Lab, keys: Keys, n: number): Promise<ScaleRun> {
     const databases = await mapLimit(Array.from({ length: n }), FIXTURE_PARALLEL, async () => (await lab.fx.createDatabase(keys.c.arn)).DatabaseName);
     const host = await startHost(lab);
     try {
@@ -320,9 +369,8 @@ async function scaleRun(lab: Lab, keys: Keys, n: number): Promise<ScaleRow> {
         const floor = timesResources(FLOORS.createKeyDiffers, n);
         return {
             resources: n,
-            parallel: PARALLEL,
-            totalMs: Math.round(totalMs),
-            msPerResource: round2(totalMs / n),
+            totalMs,
+            msPerResource: totalMs / n,
             counts,
             floor,
             verdict: verdict(counts, floor),
@@ -357,10 +405,15 @@ function machine(lab: Lab): Record<string, string | number> {
     };
 }
 
-function median(values: number[]): number {
+/** Median, quartiles (linear interpolation between ranks) and extremes of `values`, rounded to 0.01. */
+function spread(values: number[]): Spread {
     const sorted = [...values].sort((x, y) => x - y);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    const at = (q: number) => {
+        const rank = q * (sorted.length - 1);
+        const low = Math.floor(rank);
+        return sorted[low] + (sorted[Math.min(low + 1, sorted.length - 1)] - sorted[low]) * (rank - low);
+    };
+    return { median: round2(at(0.5)), q1: round2(at(0.25)), q3: round2(at(0.75)), min: round2(sorted[0]), max: round2(sorted[sorted.length - 1]), rounds: sorted.length };
 }
 
 function round2(x: number): number {

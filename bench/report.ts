@@ -1,6 +1,18 @@
 /** The Markdown the README includes: every number comes from a {@link BenchResult} of a run. */
 import { floorText } from "./floor";
-import type { BenchResult, ScaleRow } from "./bench";
+import type { BenchResult, ScaleRow, Spread } from "./bench";
+
+/** "9.33 ms (8.9–10.1)": the median, then the interquartile range, or min–max for fewer than 5 rounds. */
+function spreadText(x: Spread, unit: string): string {
+    const [low, high] = x.rounds >= 5 ? [x.q1, x.q3] : [x.min, x.max];
+    return `${x.median}${unit} (${low}–${high})`;
+}
+
+/** A ratio with its spread; a spread that includes 1 is no measurable difference, and says so. */
+function ratioText(x: Spread): string {
+    const [low, high] = x.rounds >= 5 ? [x.q1, x.q3] : [x.min, x.max];
+    return `${spreadText(x, "×")}${low <= 1 && high >= 1 ? ", no clear difference" : ""}`;
+}
 
 /** The whole report: machine line, call table, timing table, cold start, scale table and growth. */
 export function markdown(r: BenchResult): string {
@@ -9,7 +21,9 @@ export function markdown(r: BenchResult): string {
         "### Benchmark (`npm run bench`)",
         "",
         `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.os}; Node ${m.node}; @pulumi/pulumi ${m.pulumi}; moto ${m.moto}. ` +
-            `${r.date.slice(0, 10)}, ${r.quick ? "quick run (BENCH_QUICK=1)" : "full run"}, ${r.elapsedS} s.`,
+            `${r.date.slice(0, 10)}, ${r.quick ? "quick run (BENCH_QUICK=1)" : "full run"}, ${r.elapsedS} s. ` +
+            "Times are medians over rounds, with the interquartile range in parentheses (min–max where fewer than 5 rounds); " +
+            "ratios are taken within each round, between measurements made back to back.",
         "",
         "**AWS calls** per Pulumi command, each in a fresh provider host as the engine starts one per command. " +
             "Floor: issue #4, with at most one DescribeKey per engine call that decides a write (#6, #10), and per key and provider process for refresh.",
@@ -21,30 +35,31 @@ export function markdown(r: BenchResult): string {
                 `| ${c.operation} | ${c.engine} | ${c.counts.DescribeDatabase} | ${c.counts.UpdateDatabase} | ${c.counts.DescribeKey} | ${c.counts.other} | ${floorText(c.floor)} | ${c.verdict} |`,
         ),
         "",
-        "**Time**, medians: host = the engine's gRPC calls to a warm host; bare SDK = the same AWS calls replayed by a plain SDK script through the same proxy.",
+        `**Time**, ${r.timing[0]?.hostMs.rounds} rounds: host = the engine's gRPC calls to a warm host; bare SDK = the same AWS calls replayed by a plain SDK script through the same proxy right after.`,
         "",
         "| Operation | AWS calls | Host | Bare SDK | Host / bare |",
         "|---|---|--:|--:|--:|",
         ...r.timing.map(
             (t) =>
-                `| ${t.operation} | ${t.awsCalls.join(", ") || "none"} | ${t.hostMs} ms | ${t.bareMs === undefined ? "–" : `${t.bareMs} ms`} | ${t.ratio === undefined ? "–" : `${t.ratio}×`} |`,
+                `| ${t.operation} | ${t.awsCalls.join(", ") || "none"} | ${spreadText(t.hostMs, " ms")} | ${t.bareMs === undefined ? "–" : spreadText(t.bareMs, " ms")} | ${t.ratio === undefined ? "–" : ratioText(t.ratio)} |`,
         ),
         "",
         `Serialized provider stored in each resource's state: **${r.serializedProviderBytes} bytes**. ` +
-            `Host cold start to the first check: **${r.coldStart.providerMs} ms** with this provider, ${r.coldStart.emptyProviderMs} ms with an empty one ` +
-            `(**${r.coldStart.ratio}×**); loading \`pulumi-timestream-kms/lifecycle\` itself takes **${r.coldStart.moduleLoadMs} ms** in a fresh node process.`,
+            `Host cold start to the first check, ${r.coldStart.providerMs.rounds} rounds: **${spreadText(r.coldStart.providerMs, " ms")}** with this provider, ` +
+            `${spreadText(r.coldStart.emptyProviderMs, " ms")} with an empty one (**${ratioText(r.coldStart.ratio)}**); loading ` +
+            `\`pulumi-timestream-kms/lifecycle\` itself takes **${spreadText(r.coldStart.moduleLoadMs, " ms")}** in a fresh node process.`,
         "",
         `**Scale**: N resources sharing one alias, check + create each, through one host with ${r.scale[0]?.parallel} operations in flight ` +
-            "(Pulumi's default `--parallel`: 4 × CPUs).",
+            `(Pulumi's default \`--parallel\`: 4 × CPUs), ${r.scale[0]?.totalMs.rounds} rounds; calls and memory from the round that did worst.`,
         "",
         "| Resources | Total | Per resource | AWS calls | DescribeKey | Host peak RSS | vs floor |",
         "|--:|--:|--:|--:|--:|--:|---|",
         ...r.scale.map(
             (s) =>
-                `| ${s.resources} | ${(s.totalMs / 1000).toFixed(2)} s | ${s.msPerResource} ms | ${total(s)} | ${s.counts.DescribeKey} | ${s.peakRssMiB ?? "?"} MiB | ${s.verdict} |`,
+                `| ${s.resources} | ${spreadText(s.totalMs, " ms")} | ${spreadText(s.msPerResource, " ms")} | ${total(s)} | ${s.counts.DescribeKey} | ${s.peakRssMiB ?? "?"} MiB | ${s.verdict} |`,
         ),
         "",
-        growth(r.scale),
+        growth(r.scale, r.scaleGrowth),
         "",
     ];
     return lines.join("\n");
@@ -55,7 +70,7 @@ function total(s: ScaleRow): number {
 }
 
 /** How time and memory grow from the smallest to the largest run. */
-function growth(scale: ScaleRow[]): string {
+function growth(scale: ScaleRow[], perResource?: Spread): string {
     const [small, large] = [scale[0], scale[scale.length - 1]];
     if (small === undefined || large === small) return "";
     const times = (x: number, y: number) => `×${(y / x).toFixed(2)}`;
@@ -66,6 +81,6 @@ function growth(scale: ScaleRow[]): string {
             : "";
     return (
         `From ${small.resources} to ${large.resources} resources (${times(small.resources, large.resources)}): ` +
-        `total time ${times(small.totalMs, large.totalMs)}, time per resource ${times(small.msPerResource, large.msPerResource)}${memory}.`
+        `total time ${times(small.totalMs.median, large.totalMs.median)}, time per resource ${perResource ? ratioText(perResource) : times(small.msPerResource.median, large.msPerResource.median)}${memory}.`
     );
 }
