@@ -40,11 +40,12 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
     }
 }
 
-/** The package built from provider/ into a new directory `dir/<name>` (package.json, dist/, node_modules linked). */
-async function buildCopy(dir: string, name: string): Promise<string> {
+/** The package at `version`, built from provider/ into a new directory `dir/<name>` (package.json, dist/, node_modules linked). */
+async function buildCopy(dir: string, name: string, version: string): Promise<string> {
     const copy = path.join(dir, name);
     fs.mkdirSync(copy);
-    fs.copyFileSync(path.join(REPO, "package.json"), path.join(copy, "package.json"));
+    const manifest = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+    fs.writeFileSync(path.join(copy, "package.json"), JSON.stringify({ ...manifest, version }));
     fs.symlinkSync(path.join(REPO, "node_modules"), path.join(copy, "node_modules"), "dir");
     const tsc = require.resolve("typescript/bin/tsc");
     // Declarations and source maps play no part in what is serialized; leaving them out saves time.
@@ -326,11 +327,12 @@ describe("provider host (engine protocol)", function () {
             for (const [name, secret] of Object.entries(CREDENTIALS)) expect(provider, name).to.not.include(secret);
         });
 
-        it("is byte-identical across two builds in different directories", async function () {
+        it("is byte-identical across two versions built in different directories", async function () {
             this.timeout(60_000);
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-builds-"));
             try {
-                const [first, second] = await Promise.all([buildCopy(dir, "first"), buildCopy(dir, "second")]);
+                // An upgrade must not change every resource's state: nothing of the version may reach the text.
+                const [first, second] = await Promise.all([buildCopy(dir, "first", "0.1.0"), buildCopy(dir, "second", "9.8.7")]);
                 // One at a time: each one sets Pulumi's mocks.
                 const a = await serializedProvider(first);
                 const b = await serializedProvider(second);
