@@ -1,10 +1,14 @@
 // Mutation testing of the provider's sources: `npm run test:mutation` (mutation/run.sh runs Stryker on Node.js 22, then
 // mutation/check.js, which fails the run if any single file scores under 85). Stryker runs in mutation/out/project, a
 // copy of the sources, tests and their settings that run.sh makes: paths here are relative to it.
+import { fileURLToPath, URL } from "node:url";
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
     packageManager: "npm",
-    testRunner: "mocha",
+    // The mocha runner, reloading the sources for static mutants instead of restarting (see reload-runner.mjs).
+    testRunner: "mocha-reload",
+    appendPlugins: [fileURLToPath(new URL("./reload-runner.mjs", import.meta.url))],
     mochaOptions: {
         config: ".mocharc.json",
         spec: ["test/unit/**/*.test.ts"],
