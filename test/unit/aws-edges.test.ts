@@ -47,6 +47,59 @@ describe("aws: edges", () => {
         });
     });
 
+    describe("toDatabaseKmsKeyError: what it unwraps", () => {
+        const refused = () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5000"), { code: "ECONNREFUSED" });
+        const wrapped = (cause: unknown, depth: number): unknown => (depth === 0 ? cause : new Error(`wrapper ${depth}`, { cause: wrapped(cause, depth - 1) }));
+
+        it("maps a thrown null or undefined to Failed, naming it", () => {
+            expect(toDatabaseKmsKeyError(null, CONTEXT)).to.include({ code: "Failed", message: `${PREFIX}Error: null` });
+            expect(toDatabaseKmsKeyError(undefined, CONTEXT)).to.include({ code: "Failed", message: `${PREFIX}Error: undefined` });
+        });
+
+        it("reads an error whose cause is null or a string as itself", () => {
+            const nullCause = Object.assign(new Error("odd"), { name: "ConflictException", cause: null });
+            expect(toDatabaseKmsKeyError(nullCause, CONTEXT)).to.include({ code: "Failed", message: `${PREFIX}ConflictException: odd` });
+            expect(toDatabaseKmsKeyError(new Error("odd", { cause: "text" }), CONTEXT)).to.include({ code: "Failed", message: `${PREFIX}Error: odd` });
+        });
+
+        it("follows up to five causes, and no further", () => {
+            expect(toDatabaseKmsKeyError(wrapped(refused(), 5), CONTEXT).code).to.equal("Unreachable");
+            expect(toDatabaseKmsKeyError(wrapped(refused(), 6), CONTEXT)).to.include({ code: "Failed", message: `${PREFIX}Error: wrapper 1` });
+        });
+
+        it("stops following a cause chain that loops", () => {
+            const first = Object.assign(new Error("first"), { name: "FirstError" });
+            const second = Object.assign(new Error("second"), { name: "SecondError", cause: first });
+            Object.assign(first, { cause: second });
+            expect(toDatabaseKmsKeyError(first, CONTEXT)).to.include({ code: "Failed", message: `${PREFIX}SecondError: second` });
+        });
+
+        it("takes an AWS answer as it is, without following its cause", () => {
+            const throttled = Object.assign(awsError(ThrottlingException, "slow down", { httpStatusCode: 400, attempts: 3 }), { cause: refused() });
+            expect(toDatabaseKmsKeyError(throttled, CONTEXT).code).to.equal("Unavailable");
+        });
+
+        it("does not unwrap a discovery failure that carries no reason", () => {
+            const wrapper = Object.assign(new Error("The operation to discover endpoint failed. Please retry."), { reason: null });
+            expect(toDatabaseKmsKeyError(wrapper, CONTEXT)).to.include({ code: "Failed", message: `${PREFIX}Error: The operation to discover endpoint failed. Please retry.` });
+        });
+    });
+
+    describe("mayHaveApplied: the status of a Failed write", () => {
+        const failed = (cause?: unknown) => new DatabaseKmsKeyError("Failed", CONTEXT, "odd", { cause });
+        const withStatus = (httpStatusCode: number) => failed({ $metadata: { httpStatusCode } });
+
+        it("is false for a 4xx answer, from 400 to 499", () => {
+            expect([400, 499].map((status) => mayHaveApplied(withStatus(status)))).to.deep.equal([false, false]);
+        });
+
+        it("is true for any other status, or none", () => {
+            expect([399, 500].map((status) => mayHaveApplied(withStatus(status)))).to.deep.equal([true, true]);
+            expect(mayHaveApplied(failed())).to.equal(true);
+            expect(mayHaveApplied(failed({}))).to.equal(true);
+        });
+    });
+
     describe("AwsSession timeouts", () => {
         useCleanAwsEnv();
         let server: net.Server;
