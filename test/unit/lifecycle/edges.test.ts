@@ -6,8 +6,8 @@
  */
 import { expect } from "chai";
 import { DescribeKeyCommand, KMSInternalException, KMSServiceException } from "@aws-sdk/client-kms";
-import { UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
-import { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs } from "../../../provider/lifecycle";
+import { AccessDeniedException, DescribeDatabaseCommand, ResourceNotFoundException, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
+import { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs, DatabaseKmsKeyProvider } from "../../../provider/lifecycle";
 import {
     KEY_A,
     KEY_B,
@@ -147,6 +147,81 @@ describe("DatabaseKmsKeyProvider: edges", () => {
                 expect(aws.timestream.commandCalls(UpdateDatabaseCommand)).to.have.length(0);
             });
         }
+    });
+
+    describe("failure messages", () => {
+        it("names the operation that found no region, and says no region", async () => {
+            const provider = await configuredProvider();
+            const state = stateOf("metrics", keyArn(KEY_A), { region: undefined as unknown as string });
+            const noRegion = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A) };
+            const failures = await Promise.all([
+                rejectionOf(provider.diff("metrics", state, noRegion)),
+                rejectionOf(provider.create(noRegion)),
+                rejectionOf(provider.read("metrics", { ...state })),
+                rejectionOf(provider.update("metrics", state, noRegion)),
+            ]);
+            expect(failures.map((f) => [f.code, f.message.split(" failed: ")[0]])).to.deep.equal(
+                ["diff", "create", "read", "update"].map((operation) => ["NoRegion", `${operation} of database "metrics" in no region with KMS key "${keyArn(KEY_A)}"`]),
+            );
+            expect(awsCalls()).to.deep.equal([]);
+        });
+
+        it("quotes the first 80 characters of each input it refuses", async () => {
+            const long = (prefix: string) => `${prefix}${"x".repeat(120)}`;
+            const { failures } = await (await configuredProvider()).check(
+                {},
+                { databaseName: long("db "), kmsKeyId: keyArn(KEY_A), region: long("r "), endpoint: long("e "), onDelete: long("o ") as "retain" },
+            );
+            expect(failures!.map((f) => f.reason.match(/^\w+ "([^"]*)"/)?.[1])).to.deep.equal([long("db ").slice(0, 80), long("r ").slice(0, 80), long("e ").slice(0, 80), long("o ").slice(0, 80)]);
+        });
+
+        it("says a required input that is not a string is required", async () => {
+            const { failures } = await (await configuredProvider()).check({}, { databaseName: 42 as unknown as string, kmsKeyId: keyArn(KEY_A), region: REGION });
+            expect(failures).to.deep.equal([{ property: "databaseName", reason: "databaseName is required and must be a string" }]);
+        });
+    });
+
+    describe("a provider the host never configured", () => {
+        it("checks a new key with the SDK's default credentials", async () => {
+            knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
+            expect((await new DatabaseKmsKeyProvider().check({}, INPUTS)).failures).to.deep.equal([]);
+            expect(awsCalls()).to.deep.equal([{ DescribeKeyCommand: { KeyId: "alias/metrics" } }]);
+        });
+
+        it("creates with the SDK's default credentials", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
+            const { outs } = await new DatabaseKmsKeyProvider().create(INPUTS);
+            expect(outs).to.include({ kmsKeyArn: keyArn(KEY_A) });
+        });
+    });
+
+    describe("create, when DescribeDatabase fails", () => {
+        it("reports DescribeDatabase's own failure, not a missing database, while the key is fine", async () => {
+            const denied = awsError(AccessDeniedException, "not authorized", { httpStatusCode: 400 });
+            aws.timestream.on(DescribeDatabaseCommand, { DatabaseName: "metrics" }).rejects(denied);
+            knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
+            const failure = await rejectionOf((await configuredProvider()).create(INPUTS));
+            expect(failure).to.include({ code: "AccessDenied", cause: denied });
+            expect(aws.timestream.commandCalls(UpdateDatabaseCommand)).to.have.length(0);
+        });
+    });
+
+    describe("a write whose outcome is unknown", () => {
+        it("fails with DatabaseNotFound, keeping the write's error as cause, when the database is gone afterwards", async () => {
+            const dropped = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+            aws.timestream
+                .on(DescribeDatabaseCommand, { DatabaseName: "metrics" })
+                .resolvesOnce({ Database: database("metrics", keyArn(KEY_OLD)) })
+                .rejects(awsError(ResourceNotFoundException, "The database does not exist.", { httpStatusCode: 404 }));
+            aws.timestream.on(UpdateDatabaseCommand, { DatabaseName: "metrics" }).rejects(dropped);
+            knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
+            const failure = await rejectionOf((await configuredProvider()).create(INPUTS));
+            expect(failure.code).to.equal("DatabaseNotFound");
+            expect((failure.cause as { cause?: unknown }).cause).to.equal(dropped);
+            expect(aws.timestream.commandCalls(DescribeDatabaseCommand)).to.have.length(2);
+            expect(aws.timestream.commandCalls(UpdateDatabaseCommand)).to.have.length(1);
+        });
     });
 
     describe("identifiers that do not parse", () => {
