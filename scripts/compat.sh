@@ -196,7 +196,7 @@ for run in "${RUNS[@]}"; do
 done
 
 {
-    echo "Written by \`npm run test:compat -- --write-readme\` (scripts/compat.sh) on $(date -u +%Y-%m-%d), $(uname -sm): the whole \`npm test\`"
+    echo "Written by \`npm run test:compat\` (scripts/compat.sh) on $(date -u +%Y-%m-%d), $(uname -sm): the whole \`npm test\`"
     echo "suite ($(suite_folders)) in a scratch copy per row, with \`CI=true\` (so a skipped suite fails its row)."
     echo "Declared in package.json: Node.js \`$(package_value 'p.engines.node')\`, @pulumi/pulumi \`$(package_value "p.peerDependencies['@pulumi/pulumi']")\`,"
     for client in "${SDK_CLIENTS[@]}"; do printf '%s \x60%s\x60, ' "$client" "$(package_value "p.dependencies['$client']")"; done | sed 's/, $/.\n/'
