@@ -27,7 +27,7 @@ if $WRITE_README && { [ "$NEWEST_NODES" != "$DEFAULT_NEWEST_NODES" ] || [ "$LEGS
     echo "compat: --write-readme needs every leg; unset COMPAT_LEGS and COMPAT_NEWEST_NODE" >&2
     exit 2
 fi
-SDK_CLIENTS=(@aws-sdk/client-timestream-write @aws-sdk/client-kms)
+SDK_CLIENTS=(@aws-sdk/client-timestream-write @aws-sdk/client-kms @aws-sdk/client-sts @aws-sdk/credential-providers)
 # The suite's moto suites may skip locally when moto is missing; here a skipped suite must fail the leg instead.
 export CI=true
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
@@ -156,8 +156,10 @@ run_leg() {
     TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
     local versions=() package
     for package in @pulumi/pulumi "${SDK_CLIENTS[@]}"; do versions+=("$(installed_version "$dir" "$package")"); done
-    ROWS+=("| $name | $node_version | ${versions[0]} | ${versions[1]} | ${versions[2]} | $passed passed, $failed failed, $skipped skipped | $result |")
-    SUMMARY+=("$name: Node.js $node_version, @pulumi/pulumi ${versions[0]}, client-timestream-write ${versions[1]}, client-kms ${versions[2]}: $passed passed, $failed failed, $skipped skipped in $((SECONDS - started))s: $result (log: ${logfile#"$ROOT"/})")
+    local joined
+    joined="$(printf ' %s |' "${versions[@]}")"
+    ROWS+=("| $name | $node_version |$joined $passed passed, $failed failed, $skipped skipped | $result |")
+    SUMMARY+=("$name: Node.js $node_version, @pulumi/pulumi and ${SDK_CLIENTS[*]}: ${versions[*]}: $passed passed, $failed failed, $skipped skipped in $((SECONDS - started))s: $result (log: ${logfile#"$ROOT"/})")
     # Restore the machine's Node.js for whatever runs next.
     PATH="${PATH#"$bin:"}"
     unset npm_config_nodedir
@@ -201,8 +203,8 @@ done
     echo "Declared in package.json: Node.js \`$(package_value 'p.engines.node')\`, @pulumi/pulumi \`$(package_value "p.peerDependencies['@pulumi/pulumi']")\`,"
     for client in "${SDK_CLIENTS[@]}"; do printf '%s \x60%s\x60, ' "$client" "$(package_value "p.dependencies['$client']")"; done | sed 's/, $/.\n/'
     echo
-    echo "| Leg | Node.js | @pulumi/pulumi | @aws-sdk/client-timestream-write | @aws-sdk/client-kms | Tests | Result |"
-    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    echo "| Leg | Node.js | @pulumi/pulumi |$(printf ' %s |' "${SDK_CLIENTS[@]}") Tests | Result |"
+    echo "| --- | --- | --- |$(printf ' --- |%.0s' "${SDK_CLIENTS[@]}") --- | --- |"
     printf '%s\n' "${ROWS[@]}"
 } >"$COMPAT/matrix.md"
 if $WRITE_README; then
