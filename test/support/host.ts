@@ -236,7 +236,12 @@ export async function serializedProvider(packageDir = REPO): Promise<string> {
         false,
     );
     const resource = new DatabaseKmsKey("probe", { databaseName: "probe", kmsKeyId: "alias/probe" });
-    await new Promise<void>((resolve) => resource.urn.apply(() => resolve()));
+    // A provider Pulumi cannot serialize never registers, and its urn never resolves: fail instead of waiting forever.
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("the program registered nothing within 30 s: did serializing the provider fail?")), 30_000);
+    });
+    await Promise.race([new Promise<void>((resolve) => resource.urn.apply(() => resolve())), stalled]).finally(() => clearTimeout(timer));
     if (typeof captured !== "string") throw new Error("the program registered no __provider");
     return captured;
 }
