@@ -4,14 +4,11 @@
  * the same program does when the second resource depends on it. The second resource must see the new key.
  */
 import { expect } from "chai";
-import { linkedProject, serializedProvider, urnOf } from "../support/host";
-import { hostedMoto } from "../support/integration";
+import { urnOf } from "../support/host";
+import { linkedHostedMoto } from "../support/integration";
 
 describe("provider host: an alias re-pointed during a deployment", function () {
-    const env = hostedMoto(async () => {
-        const project = linkedProject();
-        return { project, removeAfter: project, provider: await serializedProvider() };
-    });
+    const env = linkedHostedMoto();
 
     it("gives the second resource a diff and an update that puts the alias's new key on its database", async () => {
         const { host, proxy, fx, provider } = env;

@@ -6,18 +6,15 @@
  */
 import { expect } from "chai";
 import { Fixtures, Key } from "../support/fixtures";
-import { HostCallError, InitFailure, linkedProject, Props, ProviderHost, serializedProvider, urnOf } from "../support/host";
-import { hostedMoto } from "../support/integration";
+import { HostCallError, InitFailure, Props, ProviderHost, urnOf } from "../support/host";
+import { linkedHostedMoto } from "../support/integration";
 import { RecordingProxy } from "../support/proxy";
 
 // Long enough for the SDK's three attempts and the DescribeDatabase after them to fail, short enough for the suite.
 const OUTAGE_MS = 2_500;
 
 describe("provider host: writes whose outcome is unknown", function () {
-    const env = hostedMoto(async () => {
-        const project = linkedProject();
-        return { project, removeAfter: project, provider: await serializedProvider() };
-    });
+    const env = linkedHostedMoto();
     let provider: string;
     let proxy: RecordingProxy;
     let host: ProviderHost;

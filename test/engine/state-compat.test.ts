@@ -8,17 +8,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { Fixtures, Key } from "../support/fixtures";
-import { linkedProject, Props, ProviderHost, serializedProvider, urnOf } from "../support/host";
-import { hostedMoto } from "../support/integration";
+import { Props, ProviderHost, urnOf } from "../support/host";
+import { linkedHostedMoto } from "../support/integration";
 import { RecordingProxy } from "../support/proxy";
 
 const STATES = path.resolve(__dirname, "..", "fixtures", "state");
 
 describe("state written by earlier versions", () => {
-    const env = hostedMoto(async () => {
-        const project = linkedProject();
-        return { project, removeAfter: project, provider: await serializedProvider() };
-    });
+    const env = linkedHostedMoto();
     let provider: string;
     let proxy: RecordingProxy;
     let host: ProviderHost;

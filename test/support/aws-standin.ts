@@ -12,6 +12,7 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { readBody } from "./proxy";
 
 /** How the stand-in answers one DescribeEndpoints request. */
 export type DiscoveryAnswer = "ok" | "denied" | "throttle" | "drop";
@@ -189,11 +190,3 @@ function forward(upstream: URL, req: http.IncomingMessage, body: Buffer): Promis
     });
 }
 
-function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        stream.on("data", (c: Buffer) => chunks.push(c));
-        stream.on("end", () => resolve(Buffer.concat(chunks)));
-        stream.on("error", reject);
-    });
-}

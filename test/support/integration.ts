@@ -10,7 +10,7 @@ import type * as aws from "../../provider/aws";
 import { Fixtures } from "./fixtures";
 import { Moto, motoOrSkip } from "./moto";
 import { ProxyMode, RecordingProxy } from "./proxy";
-import { ProviderHost } from "./host";
+import { linkedProject, ProviderHost, serializedProvider } from "./host";
 import { configured, REGION, rejectionOfType } from "./common";
 
 export { REGION };
@@ -117,6 +117,20 @@ export interface TestedProvider {
     read(id: string, props: Outputs): Promise<{ id: string; props: Outputs }>;
     update(id: string, olds: Outputs, news: Inputs): Promise<{ outs: Outputs }>;
     delete(id: string, props: Outputs): Promise<void>;
+}
+
+/**
+ * {@link hostedMoto} with the host in a throwaway project linked to this repository, given the provider a program
+ * serializes: the setup most hosted suites share.
+ *
+ * @example
+ * const env = linkedHostedMoto();
+ */
+export function linkedHostedMoto(): HostedMoto {
+    return hostedMoto(async () => {
+        const project = linkedProject();
+        return { project, removeAfter: project, provider: await serializedProvider() };
+    });
 }
 
 /**

@@ -212,7 +212,8 @@ function credentialScope(headers: http.IncomingHttpHeaders): { accessKeyId?: str
     return { accessKeyId, region, service };
 }
 
-function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
+/** The whole body of a request or response. */
+export function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
     return new Promise((resolve, reject) => {
         const chunks: Buffer[] = [];
         stream.on("data", (c: Buffer) => chunks.push(c));
