@@ -19,6 +19,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=../scripts/node-linux.sh
+. "$ROOT/scripts/node-linux.sh"
 TOOLS="$ROOT/mutation"
 OUT="$TOOLS/out"
 NODE_MAJOR=22
@@ -30,24 +32,7 @@ stryker_node_bin() {
         dirname "$(command -v node)"
         return
     fi
-    local dir="$OUT/node-$NODE_MAJOR"
-    if [ -x "$dir/bin/node" ] && "$dir/bin/node" --version >/dev/null 2>&1; then
-        echo "$dir/bin"
-        return
-    fi
-    local arch
-    case "$(uname -m)" in
-        x86_64) arch=x64 ;;
-        aarch64) arch=arm64 ;;
-        *) echo "mutation: no node-linux package for $(uname -m); run this on Node.js $NODE_MAJOR or later" >&2; return 1 ;;
-    esac
-    local download="$OUT/download" tarball
-    rm -rf "$download" "$dir" && mkdir -p "$download" "$dir"
-    tarball="$(cd "$download" && npm pack --silent "node-linux-$arch@$NODE_MAJOR")"
-    tar -xzf "$download/$tarball" -C "$dir" --strip-components=1
-    rm -rf "$download"
-    "$dir/bin/node" --version >/dev/null
-    echo "$dir/bin"
+    node_linux_bin "$NODE_MAJOR" "$OUT/node-$NODE_MAJOR"
 }
 
 started=$SECONDS

@@ -12,6 +12,8 @@ set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 COMPAT="$ROOT/.compat"
+# shellcheck source=scripts/node-linux.sh
+. "$ROOT/scripts/node-linux.sh"
 DEFAULT_NEWEST_NODES="22 24"
 DEFAULT_LEGS="newest lowest"
 NEWEST_NODES="${COMPAT_NEWEST_NODE:-$DEFAULT_NEWEST_NODES}"
@@ -57,29 +59,7 @@ node_bin_for() {
         dirname "$(command -v node)"
         return
     fi
-    local arch
-    case "$(uname -m)" in
-        x86_64) arch=x64 ;;
-        aarch64) arch=arm64 ;;
-        *) echo "compat: no node-linux package for $(uname -m)" >&2; return 1 ;;
-    esac
-    local dir="$COMPAT/node-$major" newest cached=""
-    [ -x "$dir/bin/node" ] && cached="$("$dir/bin/node" --version | tr -d v)"
-    # One registry look-up keeps the leg on the newest release of the major; the download itself is cached.
-    newest="$(npm view "node-linux-$arch@$major" version --json 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | sort -V | tail -n 1)"
-    if [ -n "$cached" ] && { [ "$cached" = "$newest" ] || [ -z "$newest" ]; }; then
-        echo "$dir/bin"
-        return
-    fi
-    [ -n "$newest" ] || { echo "compat: node-linux-$arch@$major was not found in the npm registry" >&2; return 1; }
-    local download="$COMPAT/download"
-    rm -rf "$download" "$dir" && mkdir -p "$download" "$dir" || return 1
-    local tarball
-    tarball="$(cd "$download" && npm pack --silent "node-linux-$arch@$newest")" || return 1
-    tar -xzf "$download/$tarball" -C "$dir" --strip-components=1 || return 1
-    rm -rf "$download"
-    "$dir/bin/node" --version >/dev/null || return 1
-    echo "$dir/bin"
+    node_linux_bin "$major" "$COMPAT/node-$major"
 }
 
 # Copies this checkout (tracked files plus untracked ones that are not ignored, so local work is tested too;
