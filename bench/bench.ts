@@ -13,13 +13,13 @@ import * as path from "node:path";
 import { DescribeDatabaseCommand, TimestreamWriteClient, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import * as pulumi from "@pulumi/pulumi";
-import { Engine, Lab, mapLimit, openLab, ResourceState, runMain, startHost, withHost } from "./lab";
+import { Engine, Lab, mapLimit, openLab, ResourceState, runMain, startHost, withHost } from "../lab/lab";
 import { countCalls, Counts, Floor, FLOORS, timesResources, verdict } from "./floor";
 import { markdown } from "./report";
-import type { Key } from "../test/support/fixtures";
-import { ProviderHost, Props, urnOf } from "../test/support/host";
-import { TEST_CREDENTIALS } from "../test/support/moto";
-import type { RecordedCall } from "../test/support/proxy";
+import type { Key } from "../lab/fixtures";
+import { ProviderHost, Props, urnOf } from "../lab/host";
+import { TEST_CREDENTIALS } from "../lab/moto";
+import type { RecordedCall } from "../lab/proxy";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const SCALE = QUICK ? [10, 20, 50] : [50, 200, 1000];

@@ -6,7 +6,7 @@
 # The tools install from mutation/package.json into mutation/node_modules, apart from the project: StrykerJS 10's
 # mocha runner cannot load mocha 12 (the project's; it requires lib/cli/run-helpers, which mocha 12.0.3 ships as .cjs),
 # so it gets mocha 11 there. The runner looks mocha up from the working directory, so Stryker runs in
-# mutation/out/project, a copy of provider/, test/ and their settings (tracked and new files, as scripts/compat.sh
+# mutation/out/project, a copy of provider/, test/, lab/ and their settings (tracked and new files, as scripts/compat.sh
 # copies them), with its sandboxes in mutation/out/tmp and no node_modules link: mocha resolves to
 # mutation/node_modules first, and everything else the tests load (ts-node, chai, the AWS SDK, @pulumi/pulumi) from
 # the project's node_modules further up. The copy also keeps the run on one snapshot while the checkout changes.
@@ -50,7 +50,7 @@ if [ ! -d "$ROOT/node_modules/ts-node" ]; then
 fi
 rm -rf "$OUT/report" "$OUT/project" "$OUT/tmp"
 mkdir -p "$OUT/project"
-git ls-files -z --cached --others --exclude-standard -- provider test package.json tsconfig.json .mocharc.json |
+git ls-files -z --cached --others --exclude-standard -- provider test lab package.json tsconfig.json .mocharc.json |
     while IFS= read -r -d '' file; do [ -e "$file" ] && printf '%s\0' "$file"; done |
     tar --null -T - -cf - | tar -xf - -C "$OUT/project"
 echo "mutation: StrykerJS on Node.js $(node --version)"

@@ -6,10 +6,10 @@
  * key afterwards; ends with the outputs the last `pulumi up` left, as a
  * program exports them, and what "at floor" means.
  */
-import { Engine, openLab, ResourceState, runMain, Shown, TracedCall, withHost } from "../bench/lab";
+import { Engine, openLab, ResourceState, runMain, Shown, TracedCall, withHost } from "../lab/lab";
 import { countCalls, Floor, FLOORS, floorText, verdict } from "../bench/floor";
-import { Key, uniqueName } from "../test/support/fixtures";
-import type { Props } from "../test/support/host";
+import { Key, uniqueName } from "../lab/fixtures";
+import type { Props } from "../lab/host";
 
 const SHOWN: Record<Shown, string> = { create: "+ create", same: "  same (nothing to do)", update: "~ update", replace: "+-replace", delete: "- delete" };
 

@@ -8,10 +8,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { Fixtures } from "../support/fixtures";
-import { linkedProject, Props, ProviderHost, serializedProvider, urnOf } from "../support/host";
+import { Fixtures } from "../../lab/fixtures";
+import { linkedProject, Props, ProviderHost, serializedProvider, urnOf } from "../../lab/host";
 import { proxiedMoto, REGION } from "../support/integration";
-import { TEST_CREDENTIALS } from "../support/moto";
+import { TEST_CREDENTIALS } from "../../lab/moto";
 
 const OTHER_ACCOUNT = "111111111111";
 const ROLE_ARN = `arn:aws:iam::${OTHER_ACCOUNT}:role/timestream-keys`;

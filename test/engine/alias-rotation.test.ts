@@ -4,7 +4,7 @@
  * the same program does when the second resource depends on it. The second resource must see the new key.
  */
 import { expect } from "chai";
-import { urnOf } from "../support/host";
+import { urnOf } from "../../lab/host";
 import { linkedHostedMoto } from "../support/integration";
 
 describe("provider host: an alias re-pointed during a deployment", function () {

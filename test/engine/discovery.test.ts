@@ -8,11 +8,11 @@
 import * as fs from "node:fs";
 import { expect } from "chai";
 import { AwsStandIn, DiscoveryAnswer } from "../support/aws-standin";
-import { Fixtures } from "../support/fixtures";
-import { linkedProject, ProviderHost, serializedProvider, urnOf } from "../support/host";
-import { freePort, motoOrSkip } from "../support/moto";
+import { Fixtures } from "../../lab/fixtures";
+import { linkedProject, ProviderHost, serializedProvider, urnOf } from "../../lab/host";
+import { freePort, motoOrSkip } from "../../lab/moto";
 import { OTHER_REGION, REGION } from "../support/integration";
-import { RecordingProxy } from "../support/proxy";
+import { RecordingProxy } from "../../lab/proxy";
 
 describe("endpoint discovery through the provider host, with no endpoint settings", function () {
     let proxy: RecordingProxy;

@@ -9,10 +9,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { Fixtures, uniqueName } from "../support/fixtures";
-import { linkedProject, Props, ProviderHost, serializedProvider, UNKNOWN, urnOf } from "../support/host";
+import { Fixtures, uniqueName } from "../../lab/fixtures";
+import { linkedProject, Props, ProviderHost, serializedProvider, UNKNOWN, urnOf } from "../../lab/host";
 import { hostedMoto, OTHER_REGION, REGION, restoreEnv } from "../support/integration";
-import { RecordingProxy } from "../support/proxy";
+import { RecordingProxy } from "../../lab/proxy";
 
 const REPO = path.resolve(__dirname, "..", "..");
 

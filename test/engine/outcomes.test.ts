@@ -5,10 +5,10 @@
  * gets, and nothing is edited by hand in between.
  */
 import { expect } from "chai";
-import { Fixtures, Key } from "../support/fixtures";
-import { HostCallError, InitFailure, Props, ProviderHost, urnOf } from "../support/host";
+import { Fixtures, Key } from "../../lab/fixtures";
+import { HostCallError, InitFailure, Props, ProviderHost, urnOf } from "../../lab/host";
 import { linkedHostedMoto } from "../support/integration";
-import { RecordingProxy } from "../support/proxy";
+import { RecordingProxy } from "../../lab/proxy";
 
 // Long enough for the SDK's three attempts and the DescribeDatabase after them to fail, short enough for the suite.
 const OUTAGE_MS = 2_500;

@@ -7,10 +7,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { Fixtures, Key } from "../support/fixtures";
-import { Props, ProviderHost, urnOf } from "../support/host";
+import { Fixtures, Key } from "../../lab/fixtures";
+import { Props, ProviderHost, urnOf } from "../../lab/host";
 import { linkedHostedMoto } from "../support/integration";
-import { RecordingProxy } from "../support/proxy";
+import { RecordingProxy } from "../../lab/proxy";
 
 const STATES = path.resolve(__dirname, "..", "fixtures", "state");
 

@@ -10,10 +10,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { Fixtures } from "../support/fixtures";
-import { ProviderHost, serializedProvider, urnOf } from "../support/host";
+import { Fixtures } from "../../lab/fixtures";
+import { ProviderHost, serializedProvider, urnOf } from "../../lab/host";
 import { hostedMoto, REGION } from "../support/integration";
-import { RecordingProxy } from "../support/proxy";
+import { RecordingProxy } from "../../lab/proxy";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const run = promisify(execFile);

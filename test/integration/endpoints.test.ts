@@ -7,9 +7,9 @@
  */
 import { expect } from "chai";
 import type { DatabaseKmsKeyInputs } from "../../provider/lifecycle";
-import { Fixtures } from "../support/fixtures";
-import { motoOrSkip } from "../support/moto";
-import { RecordingProxy } from "../support/proxy";
+import { Fixtures } from "../../lab/fixtures";
+import { motoOrSkip } from "../../lab/moto";
+import { RecordingProxy } from "../../lab/proxy";
 import { configuredProvider, REGION, restoreEnv } from "../support/integration";
 
 // The settings through which the SDK picks endpoints; each test sets its own.

@@ -5,7 +5,7 @@
  * transient ones and turn the rest into one readable DatabaseKmsKeyError.
  */
 import { expect } from "chai";
-import { freePort } from "../support/moto";
+import { freePort } from "../../lab/moto";
 import { builtAws, configuredProvider, proxiedMoto, REGION, rejectionOf, restoreEnv } from "../support/integration";
 
 // Faults are answered by the proxy before anything reaches moto, so its answer mode cannot change these outcomes: one mode is enough.

@@ -5,9 +5,9 @@
  * operation, lookups in flight at once sharing one call.
  */
 import { expect } from "chai";
-import { Fixtures, Key } from "../support/fixtures";
+import { Fixtures, Key } from "../../lab/fixtures";
 import { configuredProvider, OTHER_REGION, proxiedMoto, REGION, rejectionOf } from "../support/integration";
-import type { ProxyMode } from "../support/proxy";
+import type { ProxyMode } from "../../lab/proxy";
 
 /** A key Timestream cannot use, how a resource names it, and what the refusal must say. */
 interface UnusableKey {

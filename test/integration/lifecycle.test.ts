@@ -7,9 +7,9 @@
 import { expect } from "chai";
 import type { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs } from "../../provider/lifecycle";
 import type { TimestreamWriteClient } from "@aws-sdk/client-timestream-write";
-import { Alias, Key, uniqueName } from "../support/fixtures";
+import { Alias, Key, uniqueName } from "../../lab/fixtures";
 import { configuredProvider, OTHER_REGION, proxiedMoto, REGION, rejectionOf, restoreEnv } from "../support/integration";
-import type { ProxyMode } from "../support/proxy";
+import type { ProxyMode } from "../../lab/proxy";
 
 const KEY_FORMS: [string, (key: Key, alias: Alias) => string][] = [
     ["a key ID", (key) => key.id],

@@ -8,8 +8,8 @@
  */
 import { expect } from "chai";
 import { KMSClient, ReplicateKeyCommand } from "@aws-sdk/client-kms";
-import { Key } from "../support/fixtures";
-import { TEST_CREDENTIALS } from "../support/moto";
+import { Key } from "../../lab/fixtures";
+import { TEST_CREDENTIALS } from "../../lab/moto";
 import { configuredProvider, OTHER_REGION, proxiedMoto, REGION, rejectionOf } from "../support/integration";
 
 describe("DatabaseKmsKeyProvider with multi-Region keys against moto (proxy in aws mode)", function () {

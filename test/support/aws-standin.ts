@@ -12,7 +12,7 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { readBody } from "./proxy";
+import { readBody } from "../../lab/proxy";
 
 /** How the stand-in answers one DescribeEndpoints request. */
 export type DiscoveryAnswer = "ok" | "denied" | "throttle" | "drop";

@@ -1,5 +1,5 @@
 /** Mocha root hooks: a test environment free of the developer's AWS settings, and moto stopped at the end. */
-import { stopMoto, TEST_CREDENTIALS } from "./moto";
+import { stopMoto, TEST_CREDENTIALS } from "../../lab/moto";
 
 // Tests sign requests to moto with fake credentials; a real profile, session token or service endpoint from the
 // developer's shell would leak into them, or send the provider's calls around the recording proxy.

@@ -7,10 +7,10 @@
 import * as fs from "node:fs";
 import type * as lifecycle from "../../provider/lifecycle";
 import type * as aws from "../../provider/aws";
-import { Fixtures } from "./fixtures";
-import { Moto, motoOrSkip } from "./moto";
-import { ProxyMode, RecordingProxy } from "./proxy";
-import { linkedProject, ProviderHost, serializedProvider } from "./host";
+import { Fixtures } from "../../lab/fixtures";
+import { Moto, motoOrSkip } from "../../lab/moto";
+import { ProxyMode, RecordingProxy } from "../../lab/proxy";
+import { linkedProject, ProviderHost, serializedProvider } from "../../lab/host";
 import { configured, REGION, rejectionOfType } from "./common";
 
 export { REGION };

@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { Config } from "@pulumi/pulumi/cmd/dynamic-provider/config";
-import { linkedProject } from "../support/host";
+import { linkedProject } from "../../lab/host";
 import { REGION, keyMetadata, KEY_A, knowKey, useAwsMocks, useCleanAwsEnv } from "./fixtures";
 
 const DIST = path.resolve(__dirname, "..", "..", "dist");

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { DescribeKeyCommand, KMSClient, KMSServiceException } from "@aws-sdk/client-kms";
 import { DatabaseKmsKeyInputs } from "../../../provider/lifecycle";
-import { UNKNOWN } from "../../support/host";
+import { UNKNOWN } from "../../../lab/host";
 import { KEY_A, OTHER_REGION, REGION, aliasArn, configuredProvider, keyArn, keyMetadata, knowKey, rejectionOf, useAwsMocks, useCleanAwsEnv } from "../fixtures";
 
 const VALID: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: "alias/metrics", region: REGION };

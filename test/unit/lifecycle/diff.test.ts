@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs } from "../../../provider/lifecycle";
-import { UNKNOWN } from "../../support/host";
+import { UNKNOWN } from "../../../lab/host";
 import { KEY_A, KEY_B, OTHER_REGION, REGION, configuredProvider, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv } from "../fixtures";
 
 const STATE = stateOf("metrics", keyArn(KEY_A));

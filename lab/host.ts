@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 
-const REPO = path.resolve(__dirname, "..", "..");
+const REPO = path.resolve(__dirname, "..");
 const PROJECT = "timestream-kms-test";
 const TYPE = "pulumi-nodejs:dynamic/timestream:DatabaseKmsKey";
 

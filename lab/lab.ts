@@ -1,16 +1,16 @@
 /**
- * What `npm run demo` and `npm run bench` run against, built from the test
- * harness: moto (or the emulator at AWS_ENDPOINT_URL), a {@link RecordingProxy}
+ * What `npm run demo` and `npm run bench` run against, built from the rest of
+ * the lab the tests use too: moto (or the emulator at AWS_ENDPOINT_URL), a {@link RecordingProxy}
  * that counts the provider's AWS calls, a throwaway project that links this
  * package, the serialized provider a program would store, and the real
  * dynamic-provider host driven the way the Pulumi engine drives it.
  * Everything started here is stopped by {@link runMain}, on errors and signals too.
  */
 import * as fs from "node:fs";
-import { Fixtures } from "../test/support/fixtures";
-import { linkedProject, ProviderHost, Props, serializedProvider, urnOf } from "../test/support/host";
-import { MOTO_MISSING, startMoto, stopMoto, TEST_CREDENTIALS } from "../test/support/moto";
-import { RecordingProxy } from "../test/support/proxy";
+import { Fixtures } from "./fixtures";
+import { linkedProject, ProviderHost, Props, serializedProvider, urnOf } from "./host";
+import { MOTO_MISSING, startMoto, stopMoto, TEST_CREDENTIALS } from "./moto";
+import { RecordingProxy } from "./proxy";
 
 /** Work to undo, newest first. */
 type Undo = () => unknown;
