@@ -146,8 +146,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * Replaces when the database or the effective region changes; updates when
      * the key names a different key than the database uses or than the resource
      * applied (any form of the same key is no change; an alias is followed, and
-     * one KMS does not know yet is a change), or when `onDelete` or `endpoint`
-     * changes, or a write is unresolved. Makes no Timestream call; an alias costs one DescribeKey.
+     * one KMS does not know yet is a change), or when `onDelete`, `endpoint`,
+     * `profile` or `assumeRole` changes, or a write is unresolved. Makes no Timestream call; an alias costs one DescribeKey.
      * Every answer asks for delete-before-replace: the old resource releases the database (restoring its key if
      * asked) before the new one adopts it, or the new one would record the old one's key as its previous key.
      */
@@ -186,7 +186,9 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     /**
      * Refresh: one DescribeDatabase, reporting the key the database uses now,
      * so a change made elsewhere shows as drift. A database that no longer
-     * exists reads as an empty id, which drops the resource from state.
+     * exists reads as an empty id, which drops the resource from state, but
+     * only once one GetCallerIdentity shows the credentials are of the
+     * database's account: missing to another account's credentials, it fails.
      */
     async read(id: string, props = {} as DatabaseKmsKeyOutputs): Promise<dynamic.ReadResult<DatabaseKmsKeyOutputs>> {
         const inputs = { ...inputsOf(props), databaseName: props.databaseName ?? id };
