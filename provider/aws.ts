@@ -135,7 +135,8 @@ const NOT_APPLIED: readonly DatabaseKmsKeyErrorCode[] = [
  */
 export function mayHaveApplied(error: DatabaseKmsKeyError): boolean {
     if (NOT_APPLIED.includes(error.code)) return false;
-    const status = (error.cause as AwsErrorShape | undefined)?.$metadata?.httpStatusCode;
+    // The status of the error the SDK wrapped, as the mapping itself reads it.
+    const status = failureOf(error.cause).error.$metadata?.httpStatusCode;
     return !(error.code === "Failed" && status !== undefined && status >= 400 && status < 500);
 }
 

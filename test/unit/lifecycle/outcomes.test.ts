@@ -310,6 +310,10 @@ describe("mayHaveApplied", () => {
     for (const [what, error] of [
         ["a validation error", awsError(ValidationException, "bad", { httpStatusCode: 400 })],
         ["an unrecognised 4xx answer", Object.assign(new Error("conflict"), { name: "ConflictException", $metadata: { httpStatusCode: 409 } })],
+        [
+            "an unrecognised 4xx answer the SDK wrapped",
+            new Error("wrapped", { cause: Object.assign(new Error("conflict"), { name: "ConflictException", $metadata: { httpStatusCode: 409 } }) }),
+        ],
         ["access denied", Object.assign(new Error("no"), { name: "AccessDeniedException", $metadata: { httpStatusCode: 403 } })],
         ["missing credentials", Object.assign(new Error("none"), { name: "CredentialsProviderError" })],
     ] as const) {
