@@ -100,8 +100,22 @@ export function localKeyArn(ref: KeyRef, databaseArn: string): string | undefine
 
 /** The region part of an ARN, or undefined when `arn` is not one. */
 export function arnRegion(arn: string): string | undefined {
+    return arnParts(arn)?.[3];
+}
+
+/**
+ * The account part of an ARN, or undefined when `arn` is not one.
+ *
+ * @example
+ * arnAccount("arn:aws:timestream:us-east-1:111122223333:database/metrics"); // "111122223333"
+ */
+export function arnAccount(arn: string): string | undefined {
+    return arnParts(arn)?.[4];
+}
+
+function arnParts(arn: string): string[] | undefined {
     const parts = arn.split(":");
-    return parts.length >= 6 && parts[0] === "arn" ? parts[3] : undefined;
+    return parts.length >= 6 && parts[0] === "arn" ? parts : undefined;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { KeyMetadata } from "@aws-sdk/client-kms";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, mayHaveApplied, OperationContext } from "./aws";
 import { accountProblem, AssumeRole, assumeRoleProblem, guardsAccounts, identityOf, StackCredentials, stackCredentialsOf } from "./credentials";
-import { KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
+import { arnAccount, KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
 
 /**
  * What happens to the database's key when the resource is deleted: `"retain"`
@@ -412,7 +412,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * before) from state.
      */
     private async refuseOtherAccount(target: AwsTarget, context: OperationContext, databaseArn: string | undefined): Promise<void> {
-        const owner = databaseArn?.split(":")[4];
+        const owner = databaseArn === undefined ? undefined : arnAccount(databaseArn);
         if (!owner) return;
         const caller = await this.aws.callerAccount(target, context);
         if (caller === owner) return;

@@ -4,7 +4,7 @@
  * DescribeKey leaves out are not held against a key (issue 13).
  */
 import { expect } from "chai";
-import { arnRegion, keyProblem, kmsKeyIdProblem, parseKeyRef } from "../../provider/keys";
+import { arnAccount, arnRegion, keyProblem, kmsKeyIdProblem, parseKeyRef } from "../../provider/keys";
 import { ACCOUNT, KEY_A, REGION, aliasArn, keyArn } from "./fixtures";
 
 const MRK = "mrk-1234abcd12ab34cd56ef1234567890ab";
@@ -92,6 +92,15 @@ describe("keys: edges", () => {
         it("returns undefined for an ARN of five parts, and the region from six", () => {
             expect(arnRegion(`arn:aws:kms:${REGION}:${ACCOUNT}`)).to.equal(undefined);
             expect(arnRegion(`arn:aws:kms:${REGION}:${ACCOUNT}:`)).to.equal(REGION);
+        });
+    });
+
+    describe("arnAccount", () => {
+        it("returns the account of an ARN, and undefined for anything that is not one", () => {
+            expect(arnAccount(`arn:aws:timestream:${REGION}:${ACCOUNT}:database/metrics`)).to.equal(ACCOUNT);
+            expect(arnAccount(`arn:aws:timestream:${REGION}:${ACCOUNT}`)).to.equal(undefined);
+            expect(arnAccount(`nra:aws:timestream:${REGION}:${ACCOUNT}:database/metrics`)).to.equal(undefined);
+            expect(arnAccount("")).to.equal(undefined);
         });
     });
 
