@@ -217,9 +217,9 @@ export function linkedProject(): string {
  * The `__provider` string a Pulumi program stores for a DatabaseKmsKey,
  * obtained the way a program does: construct the resource (from the built
  * package in `packageDir`) under `pulumi.runtime.setMocks` and take the
- * serialized provider from the registered inputs.
+ * provider module from the registered inputs.
  */
-export async function serializedProvider(packageDir = REPO): Promise<string> {
+export async function registeredProvider(packageDir = REPO): Promise<string> {
     const pulumi = require(require.resolve("@pulumi/pulumi", { paths: [packageDir] }));
     const { DatabaseKmsKey } = require(packageDir);
     let captured: string | undefined;
@@ -236,10 +236,10 @@ export async function serializedProvider(packageDir = REPO): Promise<string> {
         false,
     );
     const resource = new DatabaseKmsKey("probe", { databaseName: "probe", kmsKeyId: "alias/probe" });
-    // A provider Pulumi cannot serialize never registers, and its urn never resolves: fail instead of waiting forever.
+    // A resource that fails to construct never registers, and its urn never resolves: fail instead of waiting forever.
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("the program registered nothing within 30 s: did serializing the provider fail?")), 30_000);
+        timer = setTimeout(() => reject(new Error("the program registered nothing within 30 s: did constructing the resource fail?")), 30_000);
     });
     await Promise.race([new Promise<void>((resolve) => resource.urn.apply(() => resolve())), stalled]).finally(() => clearTimeout(timer));
     if (typeof captured !== "string") throw new Error("the program registered no __provider");

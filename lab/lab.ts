@@ -2,13 +2,13 @@
  * What `npm run demo` and `npm run bench` run against, built from the rest of
  * the lab the tests use too: moto (or the emulator at AWS_ENDPOINT_URL), a {@link RecordingProxy}
  * that counts the provider's AWS calls, a throwaway project that links this
- * package, the serialized provider a program would store, and the real
+ * package, the `__provider` a program would store, and the real
  * dynamic-provider host driven the way the Pulumi engine drives it.
  * Everything started here is stopped by {@link runMain}, on errors and signals too.
  */
 import * as fs from "node:fs";
 import { Fixtures } from "./fixtures";
-import { linkedProject, ProviderHost, Props, serializedProvider, urnOf } from "./host";
+import { linkedProject, ProviderHost, Props, registeredProvider, urnOf } from "./host";
 import { MOTO_MISSING, startMoto, stopMoto, TEST_CREDENTIALS } from "./moto";
 import { RecordingProxy } from "./proxy";
 
@@ -96,7 +96,7 @@ export async function openLab(): Promise<Lab> {
     // Removes the link, not the repository it points to.
     onExit(() => fs.rmSync(project, { recursive: true, force: true }));
     const region = process.env.AWS_REGION ?? "us-east-1";
-    return { upstream, startedMoto: given === undefined, region, proxy, fx: new Fixtures(upstream, region), project, provider: await serializedProvider() };
+    return { upstream, startedMoto: given === undefined, region, proxy, fx: new Fixtures(upstream, region), project, provider: await registeredProvider() };
 }
 
 /**

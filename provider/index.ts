@@ -1,5 +1,5 @@
 /** pulumi-timestream-kms: manage the KMS key of an Amazon Timestream database from Pulumi. */
-export { DatabaseKmsKey, serializableProvider } from "./resource";
+export { DatabaseKmsKey } from "./resource";
 export type { DatabaseKmsKeyArgs } from "./resource";
 export { DatabaseKmsKeyProvider } from "./lifecycle";
 export type { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs, OnDelete } from "./lifecycle";

@@ -36,37 +36,40 @@ export interface DatabaseKmsKeyArgs {
 }
 
 /**
- * The provider Pulumi serializes into each resource's state. It captures
- * nothing but the package's name and loads the real provider from the
- * installed package at call time: state stays small, an upgraded package
- * serves old resources, and no AWS SDK object is ever serialized. The host
- * resolves `require` from the user's project directory.
+ * The provider module every resource stores as `__provider` in its state: the
+ * CommonJS text the dynamic-provider host loads (with require-from-string, in
+ * the user's project directory) and calls `handler()` on to get the provider.
+ * It captures nothing and loads the real provider from the installed package
+ * on its first call: state stays small (under 1 KB; Pulumi's serializer would
+ * wrap each of the seven methods in about 230 bytes), the text is the same in
+ * every version, an upgraded package serves old resources, and no AWS SDK
+ * object is ever serialized.
  *
  * @example
- * const provider = serializableProvider();
- * await provider.check!({}, { databaseName: "metrics", kmsKeyId: "alias/metrics" });
+ * const provider = require("require-from-string")(PROVIDER_MODULE).handler();
+ * await provider.check({}, { databaseName: "metrics", kmsKeyId: "alias/metrics" });
  */
-export function serializableProvider(): pulumi.dynamic.ResourceProvider {
-    // Kept short and without comments inside functions: the source text of each function, in a wrapper Pulumi adds,
-    // is what every resource's state holds. The host calls each method on the deserialized object, so `this` is it.
-    // No syntax newer than ES2018 (no `??=`): Pulumi parses this text with the TypeScript its own dependency brings.
-    const shim: any = {
-        l: function () {
-            if (!this.p) {
-                try {
-                    this.p = new (require("pulumi-timestream-kms/lifecycle").DatabaseKmsKeyProvider)();
-                } catch (e) {
-                    throw Error(`DatabaseKmsKey: cannot load the package pulumi-timestream-kms from this project (${String(e).split("\n")[0]}). Run: npm install pulumi-timestream-kms`);
-                }
-            }
-            return this.p;
-        },
+// No backtick and no `${` inside: String.raw keeps everything else, `\n` included, exactly as the state will hold it.
+export const PROVIDER_MODULE = String.raw`"use strict";
+// pulumi-timestream-kms: loads DatabaseKmsKeyProvider from the project's installed package on the first call.
+exports.handler = () => {
+    let real;
+    const load = () => {
+        try {
+            return (real = real || new (require("pulumi-timestream-kms/lifecycle").DatabaseKmsKeyProvider)());
+        } catch (e) {
+            throw Error("DatabaseKmsKey: cannot load the package pulumi-timestream-kms from this project (" + String(e).split("\n")[0] + "). Run: npm install pulumi-timestream-kms");
+        }
     };
-    for (const n of ["configure", "check", "diff", "create", "read", "update", "delete"]) {
-        shim[n] = function (...a: any[]) { return this.l()[n](...a); };
-    }
-    return shim;
-}
+    const provider = {};
+    for (const m of ["configure", "check", "diff", "create", "read", "update", "delete"]) provider[m] = (...a) => load()[m](...a);
+    return provider;
+};
+`;
+
+// The type token `pulumi.dynamic.Resource` would build; the `pulumi-nodejs` package routes the resource to the engine's
+// Node.js dynamic-provider host. Unchanged since 0.1.0: another token would replace every existing resource.
+const TYPE = "pulumi-nodejs:dynamic/timestream:DatabaseKmsKey";
 
 /**
  * The KMS key of an existing Amazon Timestream for LiveAnalytics database.
@@ -84,7 +87,7 @@ export function serializableProvider(): pulumi.dynamic.ResourceProvider {
  * });
  * export const keyArn = key.kmsKeyArn;
  */
-export class DatabaseKmsKey extends pulumi.dynamic.Resource {
+export class DatabaseKmsKey extends pulumi.CustomResource {
     /** The database, as given. */
     declare readonly databaseName: pulumi.Output<string>;
     /** The key, as given (any form). */
@@ -142,10 +145,7 @@ export class DatabaseKmsKey extends pulumi.dynamic.Resource {
         };
         // Replacing must release the database (restoring its key if asked) before the new resource adopts it, or the
         // new one records the old one's key as previous and the old one's restore then undoes the new key.
-        super(SHARED_PROVIDER, name, props, { ...opts, deleteBeforeReplace: opts?.deleteBeforeReplace ?? true }, "timestream", "DatabaseKmsKey");
+        super(TYPE, name, { ...props, __provider: PROVIDER_MODULE }, { ...opts, deleteBeforeReplace: opts?.deleteBeforeReplace ?? true });
     }
 }
 
-// One provider object for every resource: Pulumi caches the serialized text per object, so the program serializes
-// it once instead of once per resource. Its methods are only ever called in the provider host, after deserialization.
-const SHARED_PROVIDER = serializableProvider();

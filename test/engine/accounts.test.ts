@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { Fixtures } from "../../lab/fixtures";
-import { linkedProject, Props, ProviderHost, serializedProvider, urnOf } from "../../lab/host";
+import { linkedProject, Props, ProviderHost, registeredProvider, urnOf } from "../../lab/host";
 import { proxiedMoto, REGION } from "../support/integration";
 import { TEST_CREDENTIALS } from "../../lab/moto";
 
@@ -27,7 +27,7 @@ describe("provider host: accounts and credentials", function () {
     before(async function () {
         if (env.moto === undefined) return;
         project = linkedProject();
-        provider = await serializedProvider();
+        provider = await registeredProvider();
         other = await env.fx.inAccount(ROLE_ARN);
     });
     after(async () => {

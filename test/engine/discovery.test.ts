@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { expect } from "chai";
 import { AwsStandIn, DiscoveryAnswer } from "../support/aws-standin";
 import { Fixtures } from "../../lab/fixtures";
-import { linkedProject, ProviderHost, serializedProvider, urnOf } from "../../lab/host";
+import { linkedProject, ProviderHost, registeredProvider, urnOf } from "../../lab/host";
 import { freePort, motoOrSkip } from "../../lab/moto";
 import { OTHER_REGION, REGION } from "../support/integration";
 import { RecordingProxy } from "../../lab/proxy";
@@ -30,7 +30,7 @@ describe("endpoint discovery through the provider host, with no endpoint setting
         east = new Fixtures(moto.endpoint, REGION);
         west = east.inRegion(OTHER_REGION);
         project = linkedProject();
-        provider = await serializedProvider();
+        provider = await registeredProvider();
     });
     beforeEach(() => {
         proxy?.reset();

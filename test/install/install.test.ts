@@ -1,7 +1,7 @@
 /**
  * The package as a user gets it: `npm pack` on a fresh clone, installed from the tarball into a fresh project next to the
  * `@pulumi/pulumi` this repository uses, and driven through the real provider host started in that project. Proves
- * that the serialized provider's `require("pulumi-timestream-kms/lifecycle")` resolves from a user's project and that
+ * that the stored provider's `require("pulumi-timestream-kms/lifecycle")` resolves from a user's project and that
  * the tarball carries everything the provider needs. The slowest suite: one pack (with its build) and one install.
  */
 import { execFile } from "node:child_process";
@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { Fixtures } from "../../lab/fixtures";
-import { ProviderHost, serializedProvider, urnOf } from "../../lab/host";
+import { ProviderHost, registeredProvider, urnOf } from "../../lab/host";
 import { hostedMoto, REGION } from "../support/integration";
 import { RecordingProxy } from "../../lab/proxy";
 
@@ -61,7 +61,7 @@ describe("installed from the npm tarball", function () {
     const env = hostedMoto(async () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-install-"));
         ({ project, packed } = await userProject(dir));
-        const provider = await serializedProvider(path.join(project, "node_modules", "pulumi-timestream-kms"));
+        const provider = await registeredProvider(path.join(project, "node_modules", "pulumi-timestream-kms"));
         return { project, provider, pulumiFrom: project, removeAfter: dir };
     });
     let project: string;

@@ -10,7 +10,7 @@ import type * as aws from "../../provider/aws";
 import { Fixtures } from "../../lab/fixtures";
 import { Moto, motoOrSkip } from "../../lab/moto";
 import { ProxyMode, RecordingProxy } from "../../lab/proxy";
-import { linkedProject, ProviderHost, serializedProvider } from "../../lab/host";
+import { linkedProject, ProviderHost, registeredProvider } from "../../lab/host";
 import { configured, REGION, rejectionOfType } from "./common";
 
 export { REGION };
@@ -87,7 +87,7 @@ export interface HostedMoto extends ProxiedMoto, HostSetup {
  * `prepare` makes, as the engine starts it.
  *
  * @example
- * const env = hostedMoto(async () => ({ project: linkedProject(), provider: await serializedProvider() }));
+ * const env = hostedMoto(async () => ({ project: linkedProject(), provider: await registeredProvider() }));
  */
 export function hostedMoto(prepare: () => Promise<HostSetup>): HostedMoto {
     const env = proxiedMoto("aws") as { -readonly [K in keyof HostedMoto]: HostedMoto[K] };
@@ -121,7 +121,7 @@ export interface TestedProvider {
 
 /**
  * {@link hostedMoto} with the host in a throwaway project linked to this repository, given the provider a program
- * serializes: the setup most hosted suites share.
+ * registers: the setup most hosted suites share.
  *
  * @example
  * const env = linkedHostedMoto();
@@ -129,7 +129,7 @@ export interface TestedProvider {
 export function linkedHostedMoto(): HostedMoto {
     return hostedMoto(async () => {
         const project = linkedProject();
-        return { project, removeAfter: project, provider: await serializedProvider() };
+        return { project, removeAfter: project, provider: await registeredProvider() };
     });
 }
 

@@ -1,18 +1,16 @@
 /**
- * provider/resource.ts from the TypeScript sources (resource.test.ts tests the same code as built into dist/, through
- * Pulumi's serialization): the shim loads the real provider from the installed package on its first call, once, and
- * hands every call on; DatabaseKmsKey registers its inputs with that shim under its own type (issue 13).
+ * provider/resource.ts from the TypeScript sources (resource.test.ts tests the same text as built into dist/, loaded in
+ * a project): the provider module, loaded as the host loads it, loads the real provider from the installed package on
+ * its first call, once, and hands every call on; DatabaseKmsKey registers its inputs with that module under its own
+ * type (issue 13).
  */
 import Module = require("node:module");
-import * as os from "node:os";
-import * as path from "node:path";
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { DatabaseKmsKey, serializableProvider } from "../../provider/resource";
+import requireFromString from "require-from-string";
+import { DatabaseKmsKey, PROVIDER_MODULE } from "../../provider/resource";
 
 const PACKAGE = "pulumi-timestream-kms/lifecycle";
-// Where the stand-in for the installed package's lifecycle module is said to live; nothing is read from disk.
-const STAND_IN = path.join(os.tmpdir(), "timestream-kms-unit-stand-in", "lifecycle.js");
 
 /** A stand-in for the installed package's DatabaseKmsKeyProvider: records each call and answers with its name. */
 class RecordingProvider {
@@ -29,46 +27,50 @@ for (const method of ["configure", "check", "diff", "create", "read", "update", 
     };
 }
 
-describe("serializableProvider (sources)", () => {
-    const loader = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
-    const resolve = loader._resolveFilename;
+/** The provider the host gets from the module text: require-from-string, then `handler()`. */
+function loadProvider(): Required<pulumi.dynamic.ResourceProvider> {
+    return requireFromString(PROVIDER_MODULE).handler();
+}
+
+describe("PROVIDER_MODULE (sources)", () => {
+    const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+    const load = loader._load;
     let installed: boolean;
 
-    // `require` of the package resolves to the stand-in while `installed`, and fails as Node fails otherwise.
+    // `require` of the package gives the stand-in while `installed`, and fails as Node fails otherwise. Hooked at
+    // _load, before Node's cache of how a module without a file name (the host's) resolved a request.
     beforeEach(() => {
         installed = true;
         RecordingProvider.made = [];
-        require.cache[STAND_IN] = { id: STAND_IN, filename: STAND_IN, loaded: true, exports: { DatabaseKmsKeyProvider: RecordingProvider } } as NodeJS.Module;
-        loader._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]) {
-            if (request !== PACKAGE) return resolve.call(this, request, ...rest);
+        loader._load = function (this: unknown, request: string, ...rest: unknown[]) {
+            if (request !== PACKAGE) return load.call(this, request, ...rest);
             if (!installed) {
                 throw Object.assign(new Error(`Cannot find module '${PACKAGE}'\nRequire stack:\n- /project/index.js`), { code: "MODULE_NOT_FOUND" });
             }
-            return STAND_IN;
+            return { DatabaseKmsKeyProvider: RecordingProvider };
         };
     });
 
     afterEach(() => {
-        loader._resolveFilename = resolve;
-        delete require.cache[STAND_IN];
+        loader._load = load;
     });
 
     it("loads nothing until its first call", () => {
-        serializableProvider();
+        loadProvider();
         expect(RecordingProvider.made).to.have.length(0);
     });
 
     it("hands every call, with its arguments, to one provider it loads from the package, and returns its answer", async () => {
-        const shim = serializableProvider() as Required<pulumi.dynamic.ResourceProvider>;
+        const provider = loadProvider();
         const config = { config: { get: () => undefined } } as unknown as pulumi.dynamic.ConfigureRequest;
         const answers = [
-            await shim.configure(config),
-            await shim.check({ a: 1 }, { b: 2 }),
-            await shim.diff("id-1", { c: 3 }, { d: 4 }),
-            await shim.create({ e: 5 }),
-            await shim.read("id-2", { f: 6 }),
-            await shim.update("id-3", { g: 7 }, { h: 8 }),
-            await shim.delete("id-4", { i: 9 }),
+            await provider.configure(config),
+            await provider.check({ a: 1 }, { b: 2 }),
+            await provider.diff("id-1", { c: 3 }, { d: 4 }),
+            await provider.create({ e: 5 }),
+            await provider.read("id-2", { f: 6 }),
+            await provider.update("id-3", { g: 7 }, { h: 8 }),
+            await provider.delete("id-4", { i: 9 }),
         ];
         expect(answers).to.deep.equal(["configure", "check", "diff", "create", "read", "update", "delete"].map((m) => `${m} answered`));
         expect(RecordingProvider.made).to.have.length(1);
@@ -83,8 +85,8 @@ describe("serializableProvider (sources)", () => {
         ]);
     });
 
-    it("gives each shim its own provider", async () => {
-        const [first, second] = [serializableProvider(), serializableProvider()];
+    it("gives each handler() its own provider", async () => {
+        const [first, second] = [loadProvider(), loadProvider()];
         await first.create!({});
         await second.create!({});
         await first.delete!("id", {});
@@ -94,8 +96,8 @@ describe("serializableProvider (sources)", () => {
 
     it("says how to install the package when the project lacks it, without Node's require stack", () => {
         installed = false;
-        const shim = serializableProvider();
-        expect(() => shim.check!({}, {}))
+        const provider = loadProvider();
+        expect(() => provider.check!({}, {}))
             .to.throw(Error, `DatabaseKmsKey: cannot load the package pulumi-timestream-kms from this project (Error: Cannot find module '${PACKAGE}').`)
             .with.property("message")
             .that.includes("npm install pulumi-timestream-kms")
@@ -105,10 +107,10 @@ describe("serializableProvider (sources)", () => {
 
     it("loads the package on a later call once it is installed", async () => {
         installed = false;
-        const shim = serializableProvider();
-        expect(() => shim.create!({})).to.throw(/cannot load the package/);
+        const provider = loadProvider();
+        expect(() => provider.create!({})).to.throw(/cannot load the package/);
         installed = true;
-        expect(await shim.create!({ e: 5 })).to.equal("create answered");
+        expect(await provider.create!({ e: 5 })).to.equal("create answered");
         expect(RecordingProvider.made.map((p) => p.calls)).to.deep.equal([[["create", [{ e: 5 }]]]]);
     });
 });
@@ -142,13 +144,13 @@ describe("DatabaseKmsKey (sources)", () => {
         return registered;
     }
 
-    it("registers its type and every input given, with the serialized shim as provider", async () => {
+    it("registers its type and every input given, with the provider module as __provider", async () => {
         const args = { databaseName: "metrics", kmsKeyId: "alias/metrics", region: "eu-west-1", endpoint: "http://127.0.0.1:5000/", onDelete: "restore" as const };
         const [registration] = await registerAll(new DatabaseKmsKey("key", args));
         expect(registration).to.include({ type: "pulumi-nodejs:dynamic/timestream:DatabaseKmsKey", name: "key" });
         const { __provider: provider, ...inputs } = registration.inputs;
         expect(inputs).to.deep.equal(args);
-        expect(provider).to.be.a("string").that.includes("pulumi-timestream-kms/lifecycle");
+        expect(provider).to.equal(PROVIDER_MODULE);
     });
 
     it("registers only the inputs given, leaving the outputs to the provider", async () => {
@@ -156,7 +158,7 @@ describe("DatabaseKmsKey (sources)", () => {
         expect(Object.keys(registration.inputs).sort()).to.deep.equal(["__provider", "databaseName", "kmsKeyId"]);
     });
 
-    it("gives every resource the same serialized provider", async () => {
+    it("gives every resource the same provider module", async () => {
         const both = await registerAll(
             new DatabaseKmsKey("a", { databaseName: "one", kmsKeyId: "alias/one" }),
             new DatabaseKmsKey("b", { databaseName: "two", kmsKeyId: "alias/two" }),
