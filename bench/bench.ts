@@ -10,15 +10,12 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DescribeDatabaseCommand, TimestreamWriteClient, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
-import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import * as pulumi from "@pulumi/pulumi";
 import { Engine, Lab, mapLimit, openLab, ResourceState, runMain, startHost, withHost } from "../lab/lab";
 import { countCalls, Counts, Floor, FLOORS, timesResources, verdict } from "./floor";
 import { markdown } from "./report";
+import { bareSdk, HostCall, recordingHost, replayModule, replayOnHost, scheduled } from "./replay";
 import type { Key } from "../lab/fixtures";
 import { ProviderHost, Props, urnOf } from "../lab/host";
-import { TEST_CREDENTIALS } from "../lab/moto";
 import type { RecordedCall } from "../lab/proxy";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -55,14 +52,17 @@ export interface Spread {
     readonly rounds: number;
 }
 
-/** Host time vs the same AWS calls made by a bare SDK script, in ms; the ratio is taken within each round. */
+/** Host time vs its floor and vs a bare SDK script, in ms; each ratio is taken within each round. */
 export interface TimingRow {
     readonly operation: string;
     readonly awsCalls: string[];
     readonly hostMs: Spread;
-    /** Undefined when the operation makes no AWS call. */
+    /** The same gRPC calls through the same host to a provider that only makes the same AWS calls. */
+    readonly floorMs: Spread;
+    readonly overFloor: Spread;
+    /** The same AWS calls sent by a bare SDK script; undefined when the operation makes no AWS call. */
     readonly bareMs?: Spread;
-    readonly ratio?: Spread;
+    readonly overBare?: Spread;
 }
 
 export interface ColdStart {
@@ -93,7 +93,7 @@ export interface BenchResult {
     readonly quick: boolean;
     readonly elapsedS: number;
     readonly calls: CallRow[];
-    readonly serializedProviderBytes: number;
+    readonly providerModuleBytes: number;
     readonly timing: TimingRow[];
     readonly coldStart: ColdStart;
     readonly scale: ScaleRow[];
@@ -124,8 +124,8 @@ async function main(): Promise<void> {
 
     note("AWS calls per operation");
     const calls = await callsPerOperation(lab, keys);
-    note("host vs bare SDK timing");
-    const timing = await hostVersusBareSdk(lab, keys);
+    note("host vs its floor and a bare SDK script, timing");
+    const timing = await hostVersusBaselines(lab, keys);
     note("cold start");
     const coldStart = await coldStarts(lab, keys);
     // Rounds outside, sizes inside: each round measures every size under the same conditions.
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
         quick: QUICK,
         elapsedS: Math.round((performance.now() - started) / 100) / 10,
         calls: [...calls, ...scale.map(scaleCallRow)],
-        serializedProviderBytes: Buffer.byteLength(lab.provider),
+        providerModuleBytes: Buffer.byteLength(lab.provider),
         timing,
         coldStart,
         scale,
@@ -223,32 +223,44 @@ function scaleCallRow(row: ScaleRow): CallRow {
 
 /**
  * (c) Each operation through one warm host, timed from the engine's side of
- * the gRPC call, then the very AWS calls it made (same inputs, same proxy)
- * replayed by a bare SDK script, one after the other. Round 0 warms caches and is dropped.
+ * the gRPC calls; then, back to back, the host's floor (the same gRPC calls to
+ * the same host, now to a provider that only makes the AWS calls ours made)
+ * and a bare SDK script making those AWS calls. Round 0 warms caches and is dropped.
  */
-async function hostVersusBareSdk(lab: Lab, keys: Keys): Promise<TimingRow[]> {
-    const bare = bareSdk(lab);
-    const samples = new Map<string, { host: number[]; bare: number[]; aws: string[] }>();
-    const timed = async <T>(operation: string, round: number, run: () => Promise<T>): Promise<T> => {
-        const from = lab.proxy.calls.length;
+async function hostVersusBaselines(lab: Lab, keys: Keys): Promise<TimingRow[]> {
+    const replay = replayModule(lab.proxy.endpoint, lab.region);
+    const bare = bareSdk(replay);
+    const samples = new Map<string, { host: number[]; floor: number[]; bare: number[]; aws: string[] }>();
+    const log: HostCall[] = [];
+    const time = async (run: () => Promise<unknown>) => {
         const t0 = performance.now();
-        const result = await run();
-        const hostMs = performance.now() - t0;
-        const made = lab.proxy.calls.slice(from);
-        const t1 = performance.now();
-        for (const call of made) await bare(call);
-        const bareMs = performance.now() - t1;
+        await run();
+        return performance.now() - t0;
+    };
+    const host = await startHost(lab);
+    const timed = async <T>(operation: string, round: number, run: () => Promise<T>): Promise<T> => {
+        log.length = 0;
+        let result: T | undefined;
+        const hostMs = await time(async () => (result = await run()));
+        const calls = [...log];
+        const made = calls.flatMap((c) => c.aws);
+        const floorMs = await sameCalls(lab, made, "the host's floor", () =>
+            time(async () => {
+                for (const call of calls) await replayOnHost(host, call, replay);
+            }),
+        );
+        const bareMs = await sameCalls(lab, made, "the bare SDK script", () => time(() => bare(scheduled(made))));
         if (round > 0) {
-            const s = samples.get(operation) ?? { host: [], bare: [], aws: made.map((c) => c.operation) };
+            const s = samples.get(operation) ?? { host: [], floor: [], bare: [], aws: made.map((c) => c.operation) };
             s.host.push(hostMs);
+            s.floor.push(floorMs);
             s.bare.push(bareMs);
             samples.set(operation, s);
         }
-        return result;
+        return result as T;
     };
-    const host = await startHost(lab);
     try {
-        const engine = new Engine(host);
+        const engine = new Engine(recordingHost(host, lab.proxy, log));
         for (let round = 0; round <= TIMING_ROUNDS; round++) {
             const db = (await lab.fx.createDatabase(keys.c.arn)).DatabaseName;
             const name = `timing-${round}`;
@@ -261,25 +273,21 @@ async function hostVersusBareSdk(lab: Lab, keys: Keys): Promise<TimingRow[]> {
     } finally {
         await host.stop();
     }
+    // Each baseline runs right after the host in the same round, so the ratios are taken per round.
+    const per = (ours: number[], base: number[]) => spread(ours.map((h, i) => h / base[i]));
     return [...samples].map(([operation, s]) => {
-        if (s.aws.length === 0) return { operation, awsCalls: s.aws, hostMs: spread(s.host) };
-        // Host and bare replay run back to back in each round, so their ratio is taken per round.
-        return { operation, awsCalls: s.aws, hostMs: spread(s.host), bareMs: spread(s.bare), ratio: spread(s.host.map((h, i) => h / s.bare[i])) };
+        const floor = { operation, awsCalls: s.aws, hostMs: spread(s.host), floorMs: spread(s.floor), overFloor: per(s.host, s.floor) };
+        return s.aws.length === 0 ? floor : { ...floor, bareMs: spread(s.bare), overBare: per(s.host, s.bare) };
     });
 }
 
-/** A bare SDK script: replays one recorded call with plain clients through the same proxy. */
-function bareSdk(lab: Lab): (call: RecordedCall) => Promise<unknown> {
-    const config = { endpoint: lab.proxy.endpoint, region: lab.region, credentials: TEST_CREDENTIALS };
-    const timestream = new TimestreamWriteClient(config);
-    const kms = new KMSClient(config);
-    return (call) => {
-        const input = call.input as never;
-        if (call.operation === "DescribeDatabase") return timestream.send(new DescribeDatabaseCommand(input));
-        if (call.operation === "UpdateDatabase") return timestream.send(new UpdateDatabaseCommand(input));
-        if (call.operation === "DescribeKey") return kms.send(new DescribeKeyCommand(input));
-        throw new Error(`the bare SDK script cannot replay ${call.operation}`);
-    };
+/** Runs a baseline and fails the bench unless it made the same AWS calls as the provider: else it measures nothing. */
+async function sameCalls<T>(lab: Lab, made: readonly RecordedCall[], baseline: string, run: () => Promise<T>): Promise<T> {
+    const from = lab.proxy.calls.length;
+    const result = await run();
+    const [want, got] = [made, lab.proxy.calls.slice(from)].map((calls) => JSON.stringify(calls.map((c) => [c.operation, c.input]).sort()));
+    if (got !== want) throw new Error(`${baseline} made ${got}, not the provider's ${want}`);
+    return result;
 }
 
 /**
@@ -289,8 +297,7 @@ function bareSdk(lab: Lab): (call: RecordedCall) => Promise<unknown> {
  * own load time, measured inside a fresh node process in the project.
  */
 async function coldStarts(lab: Lab, keys: Keys): Promise<ColdStart> {
-    const empty = { async check(olds: unknown, news: unknown) { return { inputs: news }; } };
-    const emptyProvider = (await pulumi.runtime.serializeFunction(() => empty)).text;
+    const emptyProvider = "exports.handler = () => ({ check: async (olds, news) => ({ inputs: news }) });";
     const news = (provider: string) => ({ __provider: provider, databaseName: "cold-start", kmsKeyId: keys.a.id });
     const ours: number[] = [];
     const baseline: number[] = [];

@@ -20,6 +20,10 @@ export interface RecordedCall {
     readonly accessKeyId: string | undefined;
     /** The JSON request body. */
     readonly input: Record<string, unknown>;
+    /** performance.now() when the whole request had arrived. */
+    readonly arrivedMs: number;
+    /** performance.now() when the answer was sent or the connection dropped; unset until then. */
+    answeredMs?: number;
 }
 
 /**
@@ -131,7 +135,10 @@ export class RecordingProxy {
         const [prefix, operation = target] = target === "" ? [scope.service ?? "", new URLSearchParams(body.toString()).get("Action") ?? ""] : target.split(".");
         const service = prefix.startsWith("Timestream") ? "timestream" : prefix.startsWith("TrentService") ? "kms" : prefix;
         const input = target === "" ? Object.fromEntries(new URLSearchParams(body.toString())) : parseJson(body);
-        this.calls.push({ service, operation, region: scope.region, accessKeyId: scope.accessKeyId, input });
+        const call: RecordedCall = { service, operation, region: scope.region, accessKeyId: scope.accessKeyId, input, arrivedMs: performance.now() };
+        this.calls.push(call);
+        // Which calls a client made at once, and which only after another's answer: the bench replays the same order.
+        res.once("close", () => (call.answeredMs = performance.now()));
 
         if (Date.now() < this.outageUntil) return void req.socket.destroy();
         const fault = this.persistent.get(operation) ?? this.faults.get(operation)?.shift();
