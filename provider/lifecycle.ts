@@ -84,7 +84,7 @@ const DATABASE_NAME = /^[a-zA-Z0-9_.-]{3,256}$/;
 // Two to four letters first: us-east-1, us-gov-west-1, eusc-de-east-1.
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 const ON_DELETE: readonly string[] = ["retain", "restore"];
-// Where the host keeps the serialized provider in every resource's state; a state recorded from an error must carry
+// Where the host keeps the provider module in every resource's state; a state recorded from an error must carry
 // it too, or the engine cannot load the provider for the resource's next operation.
 const PROVIDER_KEY = "__provider";
 
@@ -517,7 +517,7 @@ function ownKeys(state: Partial<DatabaseKmsKeyOutputs>): string[] {
 
 /**
  * The state to record when a write to `keyArn` ends unresolved: every key the database may be on, the one it had
- * first, and the serialized provider the engine needs for the resource's next operation. `olds` is an update's state.
+ * first, and the provider module the engine needs for the resource's next operation. `olds` is an update's state.
  */
 function unresolvedStateOf(
     inputs: DatabaseKmsKeyInputs,
