@@ -1,6 +1,6 @@
 /**
- * The `DatabaseKmsKey` resource class, and the small provider object Pulumi
- * serializes into the state of every resource.
+ * The `DatabaseKmsKey` resource class, and the small provider module it
+ * stores in the state of every resource.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AssumeRole } from "./credentials";

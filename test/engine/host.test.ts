@@ -296,7 +296,7 @@ describe("provider host (engine protocol)", function () {
     });
 
     describe("the repository as a Pulumi project", () => {
-        // `pulumi up` at the root runs the host in the root or in examples/ (Pulumi.yaml's main); the shim's require
+        // `pulumi up` at the root runs the host in the root or in examples/ (Pulumi.yaml's main); the module's require
         // must resolve there through the devDependency "pulumi-timestream-kms": "file:.".
         for (const dir of [".", "examples"]) {
             it(`loads the provider when the host runs in ${dir === "." ? "the repository root" : dir + "/"}`, async () => {
@@ -319,6 +319,12 @@ describe("provider host (engine protocol)", function () {
     describe("the provider module", () => {
         it(`stays within ${MAX_PROVIDER_BYTES} bytes`, () => {
             expect(Buffer.byteLength(provider)).to.be.at.most(MAX_PROVIDER_BYTES);
+        });
+
+        it("is the text pinned in test/fixtures/provider-module.js, byte for byte", () => {
+            // Every resource's state holds this text: a change to it, a comment included, changes every state.
+            const pinned = fs.readFileSync(path.join(REPO, "test", "fixtures", "provider-module.js"), "utf8");
+            expect(provider === pinned, "the registered provider module differs from the pinned one: if on purpose, update the fixture").to.equal(true);
         });
 
         it("carries no credential from the environment", () => {

@@ -27,7 +27,7 @@ function builtModule(): string {
 
 /**
  * Loads the module text as the dynamic-provider host does. require-from-string
- * gets no file name, so the shim's `require` resolves from the working
+ * gets no file name, so the module's `require` resolves from the working
  * directory: the host runs in the user's project, and so does this.
  */
 function reload(text: string, cwd: string): pulumi.dynamic.ResourceProvider {
@@ -69,7 +69,7 @@ describe("provider module (built)", () => {
         const news = { databaseName: "metrics", kmsKeyId: "alias/metrics" };
         expect(await provider.check!({}, news)).to.deep.equal({ inputs: news, failures: [] });
         expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/metrics" }]);
-        expect(require.cache[path.join(DIST, "lifecycle.js")], "the shim loaded the built package").to.not.equal(undefined);
+        expect(require.cache[path.join(DIST, "lifecycle.js")], "the module loaded the built package").to.not.equal(undefined);
     });
 
     it("reloads in the user's project and reports bad inputs as check failures", async () => {
