@@ -10,10 +10,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Engine, Lab, mapLimit, openLab, ResourceState, runMain, startHost, withHost } from "../lab/lab";
+import { Engine, Lab, mapLimit, openLab, ResourceState, runMain, startHost, TracedCall, withHost } from "../lab/lab";
 import { countCalls, Counts, Floor, FLOORS, timesResources, verdict } from "./floor";
 import { markdown } from "./report";
-import { bareSdk, HostCall, recordingHost, replayModule, replayOnHost, scheduled } from "./replay";
+import { callSet, Replay, scheduled } from "./replay";
 import type { Key } from "../lab/fixtures";
 import { ProviderHost, Props, urnOf } from "../lab/host";
 import type { RecordedCall } from "../lab/proxy";
@@ -228,37 +228,41 @@ function scaleCallRow(row: ScaleRow): CallRow {
  * after it; then a bare SDK script making those AWS calls. Round 0 warms caches and is dropped.
  */
 async function hostVersusBaselines(lab: Lab, keys: Keys): Promise<TimingRow[]> {
-    const replay = replayModule(lab.proxy.endpoint, lab.region);
-    const bare = bareSdk(replay);
+    const replay = Replay.write(lab.project, lab.proxy.endpoint, lab.region);
     const samples = new Map<string, { host: number[]; floor: number[]; bare: number[]; aws: string[] }>();
-    const log: HostCall[] = [];
     /** The engine calls each operation made in the round before, for a floor that runs first. */
-    const before = new Map<string, HostCall[]>();
+    const before = new Map<string, TracedCall[]>();
     const time = async (run: () => Promise<unknown>) => {
         const t0 = performance.now();
         await run();
         return performance.now() - t0;
     };
     const host = await startHost(lab);
-    const floorOf = (calls: HostCall[]) =>
-        sameCalls(lab, calls.flatMap((c) => c.aws), "the host's floor", () =>
+    const engine = new Engine(host, lab.proxy);
+    const floorOf = (traced: TracedCall[]) =>
+        sameCalls(lab, traced.flatMap((t) => t.calls), "the host's floor", () =>
             time(async () => {
-                for (const call of calls) await replayOnHost(host, call, replay);
+                for (const call of traced) await replay.onHost(host, call);
             }),
         );
     const timed = async <T>(operation: string, round: number, run: () => Promise<T>): Promise<T> => {
-        // Whichever runs first finds the host idle and pays about a millisecond for it: odd rounds run the floor
-        // first, with the same operation's calls from the round before (another database, the same calls).
-        const previous = round % 2 === 1 ? before.get(operation) : undefined;
+        // Whichever runs first finds the host idle and pays about a millisecond for it: even rounds but round 0 run
+        // the floor first, with the same operation's calls from the round before (another database, the same calls).
+        const previous = round > 0 && round % 2 === 0 ? before.get(operation) : undefined;
         let floorMs = previous === undefined ? undefined : await floorOf(previous);
-        log.length = 0;
+        engine.trace.length = 0;
         let result: T | undefined;
         const hostMs = await time(async () => (result = await run()));
-        const calls = [...log];
-        before.set(operation, calls);
-        floorMs ??= await floorOf(calls);
-        const made = calls.flatMap((c) => c.aws);
-        const bareMs = await sameCalls(lab, made, "the bare SDK script", () => time(() => bare(scheduled(made))));
+        const traced = [...engine.trace];
+        before.set(operation, traced);
+        const made = traced.flatMap((t) => t.calls);
+        // A floor that ran first timed the calls of the round before: they must be this round's calls too.
+        const operations = (trace: TracedCall[]) => trace.flatMap((t) => t.aws).sort().join();
+        if (previous !== undefined && operations(previous) !== operations(traced)) {
+            throw new Error(`${operation}: the floor ran first with the round before's calls, but this round made others`);
+        }
+        floorMs ??= await floorOf(traced);
+        const bareMs = await sameCalls(lab, made, "the bare SDK script", () => time(() => replay.bare(scheduled(made))));
         if (round > 0) {
             const s = samples.get(operation) ?? { host: [], floor: [], bare: [], aws: made.map((c) => c.operation) };
             s.host.push(hostMs);
@@ -269,7 +273,6 @@ async function hostVersusBaselines(lab: Lab, keys: Keys): Promise<TimingRow[]> {
         return result as T;
     };
     try {
-        const engine = new Engine(recordingHost(host, lab.proxy, log));
         for (let round = 0; round <= TIMING_ROUNDS; round++) {
             const db = (await lab.fx.createDatabase(keys.c.arn)).DatabaseName;
             const name = `timing-${round}`;
@@ -282,7 +285,7 @@ async function hostVersusBaselines(lab: Lab, keys: Keys): Promise<TimingRow[]> {
     } finally {
         await host.stop();
     }
-    // Each baseline runs right after the host in the same round, so the ratios are taken per round.
+    // Each baseline runs next to the host in the same round, so the ratios are taken per round.
     const per = (ours: number[], base: number[]) => spread(ours.map((h, i) => h / base[i]));
     return [...samples].map(([operation, s]) => {
         const floor = { operation, awsCalls: s.aws, hostMs: spread(s.host), floorMs: spread(s.floor), overFloor: per(s.host, s.floor) };
@@ -294,8 +297,8 @@ async function hostVersusBaselines(lab: Lab, keys: Keys): Promise<TimingRow[]> {
 async function sameCalls<T>(lab: Lab, made: readonly RecordedCall[], baseline: string, run: () => Promise<T>): Promise<T> {
     const from = lab.proxy.calls.length;
     const result = await run();
-    const [want, got] = [made, lab.proxy.calls.slice(from)].map((calls) => JSON.stringify(calls.map((c) => [c.operation, c.input]).sort()));
-    if (got !== want) throw new Error(`${baseline} made ${got}, not the provider's ${want}`);
+    const got = lab.proxy.calls.slice(from);
+    if (callSet(got) !== callSet(made)) throw new Error(`${baseline} made ${callSet(got)}, not the provider's ${callSet(made)}`);
     return result;
 }
 

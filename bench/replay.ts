@@ -4,21 +4,12 @@
  * floor, which sends the same gRPC calls through the same host to a provider
  * that makes those AWS calls and nothing else.
  */
-import requireFromString from "require-from-string";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { ProviderHost } from "../lab/host";
+import type { TracedCall } from "../lab/lab";
 import { TEST_CREDENTIALS } from "../lab/moto";
-import type { RecordedCall, RecordingProxy } from "../lab/proxy";
-
-/** The provider methods the engine calls for a resource. */
-type HostMethod = "check" | "diff" | "create" | "read" | "update" | "delete";
-const METHODS: readonly string[] = ["check", "diff", "create", "read", "update", "delete"] satisfies HostMethod[];
-
-/** One gRPC call the engine made to the host, its arguments as sent, and the AWS calls the provider made during it. */
-export interface HostCall {
-    readonly method: HostMethod;
-    readonly args: unknown[];
-    readonly aws: RecordedCall[];
-}
+import type { RecordedCall } from "../lab/proxy";
 
 /** An AWS call as the replay sends it: after the earlier calls (by index) whose answer came before it was sent. */
 export interface Replayed {
@@ -32,7 +23,7 @@ export interface Replayed {
  * alongside the others, as the provider's concurrent calls did. Replaying them one by one would not be a floor.
  *
  * @example
- * await bare(scheduled(proxy.calls.slice(from)));
+ * await replay.bare(scheduled(proxy.calls.slice(from)));
  */
 export function scheduled(calls: readonly RecordedCall[]): Replayed[] {
     return calls.map((call, i) => ({
@@ -43,16 +34,22 @@ export function scheduled(calls: readonly RecordedCall[]): Replayed[] {
 }
 
 /**
- * A CommonJS module, loaded by the host or by require-from-string: `replay(calls)` sends {@link scheduled} calls with
- * plain SDK clients to `endpoint`; `handler()` is a provider whose every method replays the `__calls` of its
- * last argument (the news, inputs or state), then answers as little as the host accepts. SDK packages are required by
- * absolute path, from this repository: the host's project links only this package.
+ * The calls as a set, whatever order they arrived in: equal for two runs that made the same calls.
  *
  * @example
- * const { replay } = requireFromString(replayModule(lab.proxy.endpoint, lab.region));
- * await replay([{ operation: "DescribeKey", input: { KeyId: "alias/a" }, after: [] }]);
+ * if (callSet(floorCalls) !== callSet(providerCalls)) throw new Error("the floor made other calls");
  */
-export function replayModule(endpoint: string, region: string): string {
+export function callSet(calls: readonly Pick<RecordedCall, "operation" | "input">[]): string {
+    return JSON.stringify(calls.map((c) => JSON.stringify([c.operation, c.input])).sort());
+}
+
+/**
+ * A CommonJS module: `replay(calls)` sends {@link scheduled} calls with plain SDK clients to `endpoint`; `handler()` is
+ * a provider whose every method replays the `__calls` of its last argument (the news, inputs or state), then answers
+ * as little as the host accepts. SDK packages are required by absolute path, from this repository: the host's project
+ * links only this package.
+ */
+function replayModule(endpoint: string, region: string): string {
     const sdk = (pkg: string) => JSON.stringify(require.resolve(pkg));
     const config = JSON.stringify({ endpoint, region, credentials: TEST_CREDENTIALS });
     return `"use strict";
@@ -85,38 +82,42 @@ exports.handler = () => ({
 `;
 }
 
-/** The bare SDK script: sends {@link scheduled} calls with plain clients. */
-export function bareSdk(module: string): (calls: Replayed[]) => Promise<void> {
-    return requireFromString(module).replay;
-}
-
 /**
- * `host`, appending each provider call and the AWS calls it caused to `log`; exact only while calls run one at a time.
+ * The replay module, written into the host's project: the bare SDK script runs it in this process, and the floor's
+ * `__provider` is a one-line module that requires it, shorter than ours, so the floor carries no bigger state.
  *
  * @example
- * const engine = new Engine(recordingHost(host, lab.proxy, log));
+ * const replay = Replay.write(lab.project, lab.proxy.endpoint, lab.region);
+ * await replay.onHost(host, engine.trace[0]);
  */
-export function recordingHost(host: ProviderHost, proxy: RecordingProxy, log: HostCall[]): ProviderHost {
-    return new Proxy(host, {
-        get(target, name, receiver) {
-            const value = Reflect.get(target, name, receiver);
-            if (typeof name !== "string" || !METHODS.includes(name)) return value;
-            return async (...args: unknown[]) => {
-                const from = proxy.calls.length;
-                const result = await value.apply(target, args);
-                log.push({ method: name as HostMethod, args, aws: proxy.calls.slice(from) });
-                return result;
-            };
-        },
-    });
-}
+export class Replay {
+    private constructor(
+        private readonly file: string,
+        /** The floor provider's `__provider`. */
+        readonly provider: string,
+    ) {}
 
-/**
- * Sends `call` to `host` again with every property bag naming the floor provider (`module`) and the AWS calls it must
- * make: the same engine call, minus what our provider does besides those calls.
- */
-export async function replayOnHost(host: ProviderHost, call: HostCall, module: string): Promise<void> {
-    const __calls = scheduled(call.aws);
-    const args = call.args.map((arg) => (typeof arg === "object" && arg !== null ? { ...arg, __provider: module, __calls } : arg));
-    await (host[call.method] as (...a: unknown[]) => Promise<unknown>).apply(host, args);
+    static write(dir: string, endpoint: string, region: string): Replay {
+        const file = path.join(dir, "bench-replay.js");
+        fs.writeFileSync(file, replayModule(endpoint, region));
+        return new Replay(file, `exports.handler = () => require(${JSON.stringify(file)}).handler();`);
+    }
+
+    /** The bare SDK script: sends {@link scheduled} calls with plain clients. */
+    bare(calls: Replayed[]): Promise<unknown> {
+        return require(this.file).replay(calls);
+    }
+
+    /**
+     * Sends the traced engine call to `host` again, with the floor as every property bag's provider and the AWS calls
+     * it must make in the bag the provider method reads: the same engine call, minus what our provider does besides
+     * those calls.
+     */
+    async onHost(host: ProviderHost, traced: TracedCall): Promise<void> {
+        const bags = traced.args.flatMap((arg, i) => (typeof arg === "object" && arg !== null ? [i] : []));
+        const args = traced.args.map((arg, i) =>
+            bags.includes(i) ? { ...(arg as object), __provider: this.provider, ...(i === bags[bags.length - 1] ? { __calls: scheduled(traced.calls) } : {}) } : arg,
+        );
+        await (host[traced.method] as (...a: unknown[]) => Promise<unknown>).apply(host, args);
+    }
 }

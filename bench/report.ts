@@ -38,7 +38,7 @@ export function markdown(r: BenchResult): string {
         `**Time**, ${r.timing[0]?.hostMs.rounds} rounds: host = the engine's gRPC calls to a warm host; host floor = the same gRPC calls ` +
             "through the same host to a provider that only makes the AWS calls ours made (what the host and those calls cost, whatever the provider); " +
             "bare SDK = the same AWS calls sent by a plain SDK script, in the order the provider sent them. All three go through the same proxy. " +
-            "The floor runs right after the host in even rounds and right before it in odd ones (with the round before's calls), since whichever runs first finds the host idle; the bare script runs last.",
+            "The floor runs right after the host in odd rounds and right before it in even ones (with the round before's calls), since whichever runs first finds the host idle; the bare script runs last.",
         "",
         "| Operation | AWS calls | Host | Host floor | Host / floor | Bare SDK | Host / bare |",
         "|---|---|--:|--:|--:|--:|--:|",

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import { Fixtures } from "./fixtures";
 import { linkedProject, ProviderHost, Props, registeredProvider, urnOf } from "./host";
 import { MOTO_MISSING, startMoto, stopMoto, TEST_CREDENTIALS } from "./moto";
-import { RecordingProxy } from "./proxy";
+import { RecordedCall, RecordingProxy } from "./proxy";
 
 /** Work to undo, newest first. */
 type Undo = () => unknown;
@@ -137,15 +137,21 @@ export interface ResourceState {
 /** What `pulumi up`/`refresh`/`destroy` would print for a resource. */
 export type Shown = "create" | "same" | "update" | "replace" | "delete";
 
-/** One gRPC call the engine made, and the AWS operations the provider made during it. */
+/** The provider methods the engine calls for a resource. */
+export type HostMethod = "check" | "diff" | "create" | "read" | "update" | "delete";
+
+/** One gRPC call the engine made, its arguments as sent, and the AWS calls the provider made during it. */
 export interface TracedCall {
-    readonly method: string;
+    readonly method: HostMethod;
+    readonly args: unknown[];
+    readonly calls: RecordedCall[];
+    /** The operations of `calls`, e.g. ["DescribeDatabase", "UpdateDatabase"]. */
     readonly aws: string[];
 }
 
 /**
  * Drives a host the way the Pulumi engine does for one resource. With a proxy,
- * it records which AWS operations each gRPC call caused; that trace is exact
+ * it records each gRPC call and the AWS calls it caused; that trace is exact
  * only while calls run one at a time.
  */
 export class Engine {
@@ -162,27 +168,27 @@ export class Engine {
      */
     async up(name: string, state: ResourceState | undefined, news: Props): Promise<{ state: ResourceState; shown: Shown }> {
         const urn = urnOf(name);
-        const checked = await this.traced("check", () => this.host.check(urn, state?.inputs ?? {}, news));
+        const checked = await this.traced("check", urn, state?.inputs ?? {}, news);
         if (checked.failures.length > 0) throw new Error(`check failed: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
         const create = async () => {
-            const created = await this.traced("create", () => this.host.create(urn, checked.inputs));
+            const created = await this.traced("create", urn, checked.inputs);
             return { name, id: created.id, inputs: checked.inputs, outputs: created.properties };
         };
         if (state === undefined) return { state: await create(), shown: "create" };
-        const diff = await this.traced("diff", () => this.host.diff(urn, state.id, state.outputs, checked.inputs));
+        const diff = await this.traced("diff", urn, state.id, state.outputs, checked.inputs);
         if (diff.changes === "DIFF_NONE") return { state: { ...state, inputs: checked.inputs }, shown: "same" };
         if (diff.replaces.length > 0) {
             const replacement = await create();
             await this.destroy(state);
             return { state: replacement, shown: "replace" };
         }
-        const updated = await this.traced("update", () => this.host.update(urn, state.id, state.outputs, checked.inputs));
+        const updated = await this.traced("update", urn, state.id, state.outputs, checked.inputs);
         return { state: { ...state, inputs: checked.inputs, outputs: updated.properties }, shown: "update" };
     }
 
     /** `pulumi refresh` for one resource: read; an empty id drops it from state. */
     async refresh(state: ResourceState): Promise<{ state: ResourceState | undefined; shown: Shown }> {
-        const read = await this.traced("read", () => this.host.read(urnOf(state.name), state.id, state.outputs));
+        const read = await this.traced("read", urnOf(state.name), state.id, state.outputs);
         if (read.id === "") return { state: undefined, shown: "delete" };
         const shown = JSON.stringify(read.properties) === JSON.stringify(state.outputs) ? "same" : "update";
         return { state: { ...state, outputs: read.properties }, shown };
@@ -190,16 +196,19 @@ export class Engine {
 
     /** `pulumi destroy` for one resource. */
     async destroy(state: ResourceState): Promise<Shown> {
-        await this.traced("delete", () => this.host.delete(urnOf(state.name), state.id, state.outputs));
+        await this.traced("delete", urnOf(state.name), state.id, state.outputs);
         return "delete";
     }
 
-    private async traced<T>(method: string, call: () => Promise<T>): Promise<T> {
+    private async traced<M extends HostMethod>(method: M, ...args: Parameters<ProviderHost[M]>): Promise<Awaited<ReturnType<ProviderHost[M]>>> {
         const from = this.proxy?.calls.length ?? 0;
         try {
-            return await call();
+            return await (this.host[method] as (...a: unknown[]) => ReturnType<ProviderHost[M]>).apply(this.host, args);
         } finally {
-            if (this.proxy !== undefined) this.trace.push({ method, aws: this.proxy.calls.slice(from).map((c) => c.operation) });
+            if (this.proxy !== undefined) {
+                const calls = this.proxy.calls.slice(from);
+                this.trace.push({ method, args, calls, aws: calls.map((c) => c.operation) });
+            }
         }
     }
 }

@@ -20,7 +20,7 @@ export interface RecordedCall {
     readonly accessKeyId: string | undefined;
     /** The JSON request body. */
     readonly input: Record<string, unknown>;
-    /** performance.now() when the whole request had arrived. */
+    /** performance.now() when the request's headers arrived. */
     readonly arrivedMs: number;
     /** performance.now() when the answer was sent or the connection dropped; unset until then. */
     answeredMs?: number;
@@ -128,6 +128,7 @@ export class RecordingProxy {
     }
 
     private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+        const arrivedMs = performance.now();
         const body = await readBody(req);
         const target = String(req.headers["x-amz-target"] ?? "");
         const scope = credentialScope(req.headers);
@@ -135,7 +136,7 @@ export class RecordingProxy {
         const [prefix, operation = target] = target === "" ? [scope.service ?? "", new URLSearchParams(body.toString()).get("Action") ?? ""] : target.split(".");
         const service = prefix.startsWith("Timestream") ? "timestream" : prefix.startsWith("TrentService") ? "kms" : prefix;
         const input = target === "" ? Object.fromEntries(new URLSearchParams(body.toString())) : parseJson(body);
-        const call: RecordedCall = { service, operation, region: scope.region, accessKeyId: scope.accessKeyId, input, arrivedMs: performance.now() };
+        const call: RecordedCall = { service, operation, region: scope.region, accessKeyId: scope.accessKeyId, input, arrivedMs };
         this.calls.push(call);
         // Which calls a client made at once, and which only after another's answer: the bench replays the same order.
         res.once("close", () => (call.answeredMs = performance.now()));

@@ -1,9 +1,10 @@
 /**
  * bench/replay.ts: the bench's baselines send the provider's AWS calls in the order the provider sent them, so that
- * calls it made at once are replayed at once and the baselines stay floors (issue 12).
+ * calls it made at once are replayed at once and the baselines stay floors, and the bench checks that they made the
+ * same calls (issue 12).
  */
 import { expect } from "chai";
-import { scheduled } from "../../bench/replay";
+import { callSet, scheduled } from "../../bench/replay";
 import type { RecordedCall } from "../../lab/proxy";
 
 /** A recorded call that arrived at `arrivedMs` and was answered at `answeredMs`. */
@@ -34,5 +35,24 @@ describe("scheduled", () => {
 
     it("never waits for a call that was not answered", () => {
         expect(scheduled([call("UpdateDatabase", 0), call("DescribeDatabase", 50, 60)]).map((c) => c.after)).to.deep.equal([[], []]);
+    });
+});
+
+describe("callSet", () => {
+    it("is the same for the same calls in another order", () => {
+        const [a, b] = [call("DescribeKey", 0, 1), { ...call("DescribeKey", 0, 1), input: { KeyId: "alias/b" } }];
+
+        expect(callSet([a, b])).to.equal(callSet([b, a]));
+    });
+
+    it("differs when an input differs", () => {
+        expect(callSet([call("DescribeKey", 0, 1)])).to.not.equal(callSet([{ ...call("DescribeKey", 0, 1), input: { KeyId: "alias/b" } }]));
+    });
+
+    it("differs when a call is missing or repeated", () => {
+        const a = call("DescribeDatabase", 0, 1);
+
+        expect(callSet([a])).to.not.equal(callSet([a, a]));
+        expect(callSet([a])).to.not.equal(callSet([]));
     });
 });
