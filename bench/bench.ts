@@ -13,9 +13,10 @@ import * as path from "node:path";
 import { Engine, Lab, mapLimit, openLab, ResourceState, runMain, startHost, TracedCall, withHost } from "../lab/lab";
 import { countCalls, Counts, Floor, FLOORS, timesResources, verdict } from "./floor";
 import { markdown } from "./report";
+import type { BenchResult, CallRow, ColdStart, ScaleRow, Spread, TimingRow } from "./types";
 import { callSet, Replay, scheduled } from "./replay";
 import type { Key } from "../lab/fixtures";
-import { ProviderHost, Props, urnOf } from "../lab/host";
+import { ownerFor, ProviderHost, Props, urnOf } from "../lab/host";
 import type { RecordedCall } from "../lab/proxy";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -31,75 +32,6 @@ const PARALLEL = Number(process.env.PULUMI_PARALLEL) || 4 * os.availableParallel
 const FIXTURE_PARALLEL = 8;
 const RESULTS = path.join(__dirname, "results");
 const WRITE_README = process.argv.includes("--write-readme");
-
-/** One row of the call table. */
-export interface CallRow {
-    readonly operation: string;
-    /** The engine's gRPC calls, e.g. "check + create". */
-    readonly engine: string;
-    readonly counts: Counts;
-    readonly floor: Floor;
-    readonly verdict: string;
-}
-
-/** A repeated measurement: its median, quartiles and extremes over the rounds. */
-export interface Spread {
-    readonly median: number;
-    readonly q1: number;
-    readonly q3: number;
-    readonly min: number;
-    readonly max: number;
-    readonly rounds: number;
-}
-
-/** Host time vs its floor and vs a bare SDK script, in ms; each ratio is taken within each round. */
-export interface TimingRow {
-    readonly operation: string;
-    readonly awsCalls: string[];
-    readonly hostMs: Spread;
-    /** The same gRPC calls through the same host to a provider that only makes the same AWS calls. */
-    readonly floorMs: Spread;
-    readonly overFloor: Spread;
-    /** The same AWS calls sent by a bare SDK script; undefined when the operation makes no AWS call. */
-    readonly bareMs?: Spread;
-    readonly overBare?: Spread;
-}
-
-export interface ColdStart {
-    readonly providerMs: Spread;
-    readonly emptyProviderMs: Spread;
-    /** This provider / the empty one, taken within each round (the two run back to back). */
-    readonly ratio: Spread;
-    readonly moduleLoadMs: Spread;
-}
-
-export interface ScaleRow {
-    readonly resources: number;
-    readonly parallel: number;
-    readonly totalMs: Spread;
-    readonly msPerResource: Spread;
-    readonly counts: Counts;
-    readonly floor: Floor;
-    readonly verdict: string;
-    /** Host VmHWM after loading the provider, before the resources. */
-    readonly baselineRssMiB?: number;
-    /** Host VmHWM after all resources. */
-    readonly peakRssMiB?: number;
-}
-
-export interface BenchResult {
-    readonly machine: Record<string, string | number>;
-    readonly date: string;
-    readonly quick: boolean;
-    readonly elapsedS: number;
-    readonly calls: CallRow[];
-    readonly providerModuleBytes: number;
-    readonly timing: TimingRow[];
-    readonly coldStart: ColdStart;
-    readonly scale: ScaleRow[];
-    /** Time per resource of the largest run / the smallest, taken within each round. */
-    readonly scaleGrowth?: Spread;
-}
 
 /** The keys every section uses: A (with an alias), B, and C (the databases' original key). */
 interface Keys {
@@ -166,9 +98,9 @@ async function main(): Promise<void> {
     console.log(`Written to ${path.relative(process.cwd(), RESULTS)}/${base}.json and ${base}.md${WRITE_README ? " and README.md" : ""} in ${result.elapsedS} s.`);
 }
 
-/** The inputs a program would send for one resource. */
-function inputsFor(lab: Lab, databaseName: string, kmsKeyId: string, onDelete = "retain"): Props {
-    return { __provider: lab.provider, databaseName, kmsKeyId, onDelete };
+/** The inputs a program would send for the resource `name`; `extra` adds inputs such as `recordOwnership`. */
+function inputsFor(lab: Lab, name: string, databaseName: string, kmsKeyId: string, onDelete = "retain", extra: Props = {}): Props {
+    return { __provider: lab.provider, databaseName, kmsKeyId, onDelete, owner: ownerFor(name), ...extra };
 }
 
 /**
@@ -190,24 +122,35 @@ async function callsPerOperation(lab: Lab, keys: Keys): Promise<CallRow[]> {
     const up = (engine: Engine, state: ResourceState | undefined, inputs: Props) => engine.up(state?.name ?? "calls", state, inputs).then((r) => r.state);
 
     const first = (await lab.fx.createDatabase(keys.c.arn)).DatabaseName;
-    let state = await command("create, key differs", FLOORS.createKeyDiffers, (e) => up(e, undefined, inputsFor(lab, first, keys.a.id)));
+    let state = await command("create, key differs", FLOORS.createKeyDiffers, (e) => up(e, undefined, inputsFor(lab, "calls", first, keys.a.id)));
     const second = (await lab.fx.createDatabase(keys.a.arn)).DatabaseName;
     const retained = await command("create, key already set", FLOORS.createKeyAlreadySet, (e) =>
-        e.up("calls-2", undefined, inputsFor(lab, second, keys.a.id)).then((r) => r.state),
+        e.up("calls-2", undefined, inputsFor(lab, "calls-2", second, keys.a.id)).then((r) => r.state),
     );
-    await command("diff, nothing changed", FLOORS.noChange, (e) => up(e, state, inputsFor(lab, first, keys.a.id)));
-    await command("diff, same key given as its alias", FLOORS.sameKeyAsAlias, (e) => up(e, state, inputsFor(lab, first, keys.alias)));
+    await command("diff, nothing changed", FLOORS.noChange, (e) => up(e, state, inputsFor(lab, "calls", first, keys.a.id)));
+    await command("diff, same key given as its alias", FLOORS.sameKeyAsAlias, (e) => up(e, state, inputsFor(lab, "calls", first, keys.alias)));
     state = (await command("read (refresh)", FLOORS.read, (e) => e.refresh(state))).state!;
-    state = await command("update, key differs", FLOORS.updateKeyDiffers, (e) => up(e, state, inputsFor(lab, first, keys.b.id)));
-    state = await command("update, onDelete only", FLOORS.updateInputOnly, (e) => up(e, state, inputsFor(lab, first, keys.b.id, "restore")));
+    state = await command("update, key differs", FLOORS.updateKeyDiffers, (e) => up(e, state, inputsFor(lab, "calls", first, keys.b.id)));
+    state = await command("update, onDelete only", FLOORS.updateInputOnly, (e) => up(e, state, inputsFor(lab, "calls", first, keys.b.id, "restore")));
     await command("delete, retain", FLOORS.deleteRetain, (e) => e.destroy(retained));
     await command("delete, restore", FLOORS.deleteRestore, (e) => e.destroy(state));
+
+    // The same commands with the claim turned off cost what they cost before it existed.
+    const unclaimed = { recordOwnership: false };
+    const third = (await lab.fx.createDatabase(keys.c.arn)).DatabaseName;
+    const fourth = (await lab.fx.createDatabase(keys.c.arn)).DatabaseName;
+    const off = await command("create, key differs, recordOwnership: false", FLOORS.createKeyDiffersUnclaimed, (e) =>
+        e.up("calls-3", undefined, inputsFor(lab, "calls-3", third, keys.a.id, "restore", unclaimed)).then((r) => r.state),
+    );
+    const offRetained = await withHost(lab, (host) => new Engine(host).up("calls-4", undefined, inputsFor(lab, "calls-4", fourth, keys.a.id, "retain", unclaimed)));
+    await command("delete, retain, recordOwnership: false", FLOORS.deleteRetainUnclaimed, (e) => e.destroy(offRetained.state));
+    await command("delete, restore, recordOwnership: false", FLOORS.deleteRestoreUnclaimed, (e) => e.destroy(off));
 
     // moto's default key is unknown to KMS DescribeKey; on AWS the default key (alias/aws/timestream) is describable.
     // Two resources adopt databases made on it, then someone puts the databases back on it out of band.
     const onDefaultKey = [await lab.fx.createDatabase(), await lab.fx.createDatabase()];
     const adopted = await withHost(lab, (host) =>
-        Promise.all(onDefaultKey.map((db, i) => new Engine(host).up(`default-${i}`, undefined, inputsFor(lab, db.DatabaseName, keys.a.id)))),
+        Promise.all(onDefaultKey.map((db, i) => new Engine(host).up(`default-${i}`, undefined, inputsFor(lab, `default-${i}`, db.DatabaseName, keys.a.id)))),
     );
     for (const db of onDefaultKey) await lab.fx.setDatabaseKey(db.DatabaseName, db.KmsKeyId!);
     await command("read ×2 databases on a key KMS cannot describe (moto's default key)", timesResources(FLOORS.read, 2, true), async (e) => {
@@ -276,10 +219,10 @@ async function hostVersusBaselines(lab: Lab, keys: Keys): Promise<TimingRow[]> {
         for (let round = 0; round <= TIMING_ROUNDS; round++) {
             const db = (await lab.fx.createDatabase(keys.c.arn)).DatabaseName;
             const name = `timing-${round}`;
-            let { state } = await timed("check + create, key differs", round, () => engine.up(name, undefined, inputsFor(lab, db, keys.a.id, "restore")));
-            ({ state } = await timed("check + diff, nothing changed", round, () => engine.up(name, state, inputsFor(lab, db, keys.a.id, "restore"))));
+            let { state } = await timed("check + create, key differs", round, () => engine.up(name, undefined, inputsFor(lab, name, db, keys.a.id, "restore")));
+            ({ state } = await timed("check + diff, nothing changed", round, () => engine.up(name, state, inputsFor(lab, name, db, keys.a.id, "restore"))));
             state = (await timed("read (refresh)", round, () => engine.refresh(state))).state!;
-            ({ state } = await timed("check + diff + update, key differs", round, () => engine.up(name, state, inputsFor(lab, db, keys.b.id, "restore"))));
+            ({ state } = await timed("check + diff + update, key differs", round, () => engine.up(name, state, inputsFor(lab, name, db, keys.b.id, "restore"))));
             await timed("delete, restore", round, () => engine.destroy(state));
         }
     } finally {
@@ -376,13 +319,13 @@ async function scaleRun(lab: Lab, keys: Keys, n: number): Promise<ScaleRun> {
     const host = await startHost(lab);
     try {
         // Loads the provider (no AWS call: the key is unchanged) so the baseline includes the module.
-        const probe = inputsFor(lab, "scale-probe", keys.alias);
+        const probe = inputsFor(lab, "scale-probe", "scale-probe", keys.alias);
         await host.check(urnOf("scale-probe"), probe, probe);
         const baselineRssMiB = peakRssMiB(host);
         const engine = new Engine(host);
         const from = lab.proxy.calls.length;
         const t0 = performance.now();
-        await mapLimit(databases, PARALLEL, (db, i) => engine.up(`scale-${n}-${i}`, undefined, inputsFor(lab, db, keys.alias)));
+        await mapLimit(databases, PARALLEL, (db, i) => engine.up(`scale-${n}-${i}`, undefined, inputsFor(lab, `scale-${n}-${i}`, db, keys.alias)));
         const totalMs = performance.now() - t0;
         const counts = countCalls(lab.proxy.calls.slice(from).map((c) => c.operation));
         const floor = timesResources(FLOORS.createKeyDiffers, n);

@@ -60,6 +60,9 @@ const kmsClient = new kms.KMSClient(${config});
 const sends = {
     DescribeDatabase: (input) => timestream.send(new ts.DescribeDatabaseCommand(input)),
     UpdateDatabase: (input) => timestream.send(new ts.UpdateDatabaseCommand(input)),
+    ListTagsForResource: (input) => timestream.send(new ts.ListTagsForResourceCommand(input)),
+    TagResource: (input) => timestream.send(new ts.TagResourceCommand(input)),
+    UntagResource: (input) => timestream.send(new ts.UntagResourceCommand(input)),
     DescribeKey: (input) => kmsClient.send(new kms.DescribeKeyCommand(input)),
 };
 const replay = (calls) => {

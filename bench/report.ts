@@ -1,6 +1,6 @@
 /** The Markdown the README includes: every number comes from a {@link BenchResult} of a run. */
-import { floorText } from "./floor";
-import type { BenchResult, ScaleRow, Spread } from "./bench";
+import { COUNTED, floorText } from "./floor";
+import type { BenchResult, ScaleRow, Spread } from "./types";
 
 /** "9.33 ms (8.9–10.1)": the median, then the interquartile range, or min–max for fewer than 5 rounds. */
 function spreadText(x: Spread, unit: string): string {
@@ -26,14 +26,12 @@ export function markdown(r: BenchResult): string {
             "ratios are taken within each round, between measurements made back to back.",
         "",
         "**AWS calls** per Pulumi command, each in a fresh provider host as the engine starts one per command. " +
-            "Floor: issue #4, with at most one DescribeKey per engine call that decides a write (#6, #10), and per key and provider process for refresh.",
+            "Floor: issue #4, with at most one DescribeKey per engine call that decides a write (#6, #10), and per key and provider process for refresh; " +
+            "the ownership claim's tag calls (#17): ListTagsForResource before every write, TagResource when adopting, UntagResource when deleting.",
         "",
-        "| Operation | Engine calls | DescribeDatabase | UpdateDatabase | DescribeKey | Other | Floor | vs floor |",
-        "|---|---|--:|--:|--:|--:|---|---|",
-        ...r.calls.map(
-            (c) =>
-                `| ${c.operation} | ${c.engine} | ${c.counts.DescribeDatabase} | ${c.counts.UpdateDatabase} | ${c.counts.DescribeKey} | ${c.counts.other} | ${floorText(c.floor)} | ${c.verdict} |`,
-        ),
+        `| Operation | Engine calls | ${COUNTED.join(" | ")} | Other | Floor | vs floor |`,
+        `|---|---|${COUNTED.map(() => "--:|").join("")}--:|---|---|`,
+        ...r.calls.map((c) => `| ${c.operation} | ${c.engine} | ${COUNTED.map((op) => c.counts[op]).join(" | ")} | ${c.counts.other} | ${floorText(c.floor)} | ${c.verdict} |`),
         "",
         `**Time**, ${r.timing[0]?.hostMs.rounds} rounds: host = the engine's gRPC calls to a warm host; host floor = the same gRPC calls ` +
             "through the same host to a provider that only makes the AWS calls ours made (what the host and those calls cost, whatever the provider); " +
@@ -70,7 +68,7 @@ export function markdown(r: BenchResult): string {
 }
 
 function total(s: ScaleRow): number {
-    return s.counts.DescribeDatabase + s.counts.UpdateDatabase + s.counts.DescribeKey + s.counts.other;
+    return COUNTED.reduce((sum, op) => sum + s.counts[op], s.counts.other);
 }
 
 /** How time and memory grow from the smallest to the largest run. */

@@ -9,6 +9,8 @@ import {
     Database,
     DeleteDatabaseCommand,
     DescribeDatabaseCommand,
+    ListTagsForResourceCommand,
+    Tag,
     TimestreamWriteClient,
     UpdateDatabaseCommand,
 } from "@aws-sdk/client-timestream-write";
@@ -171,6 +173,11 @@ export class Fixtures {
     /** The key the database reports now, as Timestream answers it (undefined when the database is gone). */
     async liveKey(name: string): Promise<string | undefined> {
         return (await this.describeDatabase(name))?.KmsKeyId;
+    }
+
+    /** The tags on the resource `arn` (a database), as ListTagsForResource answers them. */
+    async tags(arn: string): Promise<Tag[]> {
+        return (await this.timestream.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags ?? [];
     }
 
     /** Changes the database's key behind the provider's back (drift). */

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
+import { ownerOf } from "../provider/ownership";
 
 const REPO = path.resolve(__dirname, "..");
 const PROJECT = "timestream-kms-test";
@@ -191,9 +192,23 @@ export class ProviderHost {
     }
 }
 
-/** The URN the engine would give a DatabaseKmsKey named `name`. */
-export function urnOf(name: string): string {
-    return `urn:pulumi:test::${PROJECT}::${TYPE}::${name}`;
+/** The stack the engine suites play, in URNs and owners. */
+export const STACK = "test";
+
+/** The URN the engine would give a DatabaseKmsKey named `name` in `stack`. */
+export function urnOf(name: string, stack = STACK): string {
+    return `urn:pulumi:${stack}::${PROJECT}::${TYPE}::${name}`;
+}
+
+/**
+ * The `owner` input a program gives a DatabaseKmsKey named `name` in `stack` (DatabaseKmsKey sets it from the
+ * project, the stack and the name), for suites that send a program's inputs themselves.
+ *
+ * @example
+ * await host.create(urnOf("key"), { databaseName: "metrics", kmsKeyId: key.arn, owner: ownerFor("key"), __provider: provider });
+ */
+export function ownerFor(name: string, stack = STACK): string {
+    return ownerOf(PROJECT, stack, name);
 }
 
 function hasPulumi(dir: string): boolean {

@@ -24,17 +24,27 @@ export interface RecordedCall {
     readonly arrivedMs: number;
     /** performance.now() when the answer was sent or the connection dropped; unset until then. */
     answeredMs?: number;
+    /** performance.now() when moto answered the request forwarded to it (so applied it); unset for one never forwarded. */
+    forwardedMs?: number;
 }
 
 /**
- * How to answer a request instead of forwarding it; "hang" accepts it and never answers. The "applied-" faults
- * forward the request (so moto applies it) and then answer 500 or drop the connection: a write whose outcome the
- * client cannot know.
+ * How to answer a request instead of forwarding it; "hang" accepts it and never answers, "denied" answers
+ * AccessDeniedException. The "applied-" faults forward the request (so moto applies it) and then answer 500, drop the
+ * connection or never answer: a write whose outcome the client cannot know, or a process killed while it waits.
  */
-export type Fault = "throttle" | "500" | "drop" | "hang" | "applied-500" | "applied-drop";
+export type Fault = "throttle" | "500" | "drop" | "hang" | "denied" | "applied-500" | "applied-drop" | "applied-hang";
 
 /** "moto": forward answers as they are; "aws": normalize key identifiers in answers as AWS does. */
 export type ProxyMode = "moto" | "aws";
+
+// The AWS error each answering fault sends: HTTP status and error type.
+const FAULT_ANSWERS: Record<string, [number, string]> = {
+    throttle: [400, "ThrottlingException"],
+    denied: [400, "AccessDeniedException"],
+    "500": [500, "InternalServerException"],
+    "applied-500": [500, "InternalServerException"],
+};
 
 export class RecordingProxy {
     readonly calls: RecordedCall[] = [];
@@ -150,12 +160,14 @@ export class RecordingProxy {
         if (fault === "drop") return void req.socket.destroy();
         // The connection stays open until the client gives up or stop() closes it.
         if (fault === "hang") return;
-        if (fault === "applied-500" || fault === "applied-drop") {
+        if (fault === "applied-500" || fault === "applied-drop" || fault === "applied-hang") {
             await this.forward(req, body);
+            call.forwardedMs = performance.now();
             if (fault === "applied-drop") return void req.socket.destroy();
+            if (fault === "applied-hang") return;
         }
         if (fault !== undefined) {
-            const [status, type] = fault === "throttle" ? [400, "ThrottlingException"] : [500, "InternalServerException"];
+            const [status, type] = FAULT_ANSWERS[fault];
             res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": type });
             return void res.end(JSON.stringify({ __type: type, message: `injected ${fault} by the test proxy` }));
         }
@@ -163,6 +175,7 @@ export class RecordingProxy {
         let answer;
         try {
             answer = await this.forward(req, body);
+            call.forwardedMs = performance.now();
         } catch {
             // Upstream unreachable: the client sees a dropped connection, as it would without the proxy.
             return void req.socket.destroy();

@@ -7,13 +7,17 @@
 import {
     Database,
     DescribeDatabaseCommand,
+    ListTagsForResourceCommand,
+    TagResourceCommand,
     TimestreamWriteClient,
+    UntagResourceCommand,
     UpdateDatabaseCommand,
 } from "@aws-sdk/client-timestream-write";
 import { DescribeKeyCommand, KeyMetadata, KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { clientCredentials, Identity, identityKey } from "./credentials";
 import { KeyRef, parseKeyRef } from "./keys";
+import { CLAIM_TAG_KEYS, Tag } from "./ownership";
 
 /** Where the database lives and how to reach it. Holds no credential. */
 export interface AwsTarget {
@@ -44,6 +48,8 @@ export interface OperationContext {
  * - `DatabaseNotFound`, `KeyNotFound`: the database, or the key or alias, does not exist in the region.
  * - `KeyUnusable`: the key is not enabled, not symmetric, or in another region; nothing was written.
  * - `KeyConflict`: another writer's UpdateDatabase won (first writer wins).
+ * - `ClaimedElsewhere`: another owner's ownership claim (another stack, or another resource of this one) is on the
+ *   database; nothing was written. Remove one of the two, or set `takeOver: true` when the other stack is gone.
  * - `GrantLimit`: AWS answered ServiceQuotaExceededException, a quota of the account; the key's KMS grants are one
  *   possible cause (the code keeps its first name).
  * - `Rejected`: AWS refused the request as invalid.
@@ -70,6 +76,7 @@ export type DatabaseKmsKeyErrorCode =
     | "KeyNotFound"
     | "KeyUnusable"
     | "KeyConflict"
+    | "ClaimedElsewhere"
     | "GrantLimit"
     | "Rejected"
     | "Unavailable"
@@ -123,6 +130,7 @@ const NOT_APPLIED: readonly DatabaseKmsKeyErrorCode[] = [
     "DatabaseNotFound",
     "KeyNotFound",
     "KeyUnusable",
+    "ClaimedElsewhere",
     "GrantLimit",
     "Rejected",
     "NoEndpoint",
@@ -142,6 +150,8 @@ export function mayHaveApplied(error: DatabaseKmsKeyError): boolean {
 
 // What the caller calls itself, and what Timestream does with the caller's rights on the key.
 const CALLER_ACTIONS = ["timestream:DescribeEndpoints", "timestream:DescribeDatabase", "timestream:UpdateDatabase", "kms:DescribeKey"];
+// The ownership claim's calls, which `recordOwnership: false` turns off.
+const CLAIM_ACTIONS = ["timestream:ListTagsForResource", "timestream:TagResource", "timestream:UntagResource"];
 const KEY_GRANT_ACTIONS = ["kms:CreateGrant"];
 
 /**
@@ -150,7 +160,7 @@ const KEY_GRANT_ACTIONS = ["kms:CreateGrant"];
  * @example
  * const policy = { Effect: "Allow", Action: [...REQUIRED_IAM_ACTIONS], Resource: "*" };
  */
-export const REQUIRED_IAM_ACTIONS: readonly string[] = [...CALLER_ACTIONS, ...KEY_GRANT_ACTIONS];
+export const REQUIRED_IAM_ACTIONS: readonly string[] = [...CALLER_ACTIONS, ...CLAIM_ACTIONS, ...KEY_GRANT_ACTIONS];
 
 /** How long a connection may take to open, and a request to be answered, in milliseconds. */
 export interface Timeouts {
@@ -173,11 +183,11 @@ interface AwsErrorShape {
  * puts the real one in `.reason`, others in `.cause`) are unwrapped first, so the rules see what AWS or the network
  * really said; the original stays the `cause`. Throttling and 5xx have already been retried by the SDK when they get here.
  */
-export function toDatabaseKmsKeyError(error: unknown, context: OperationContext): DatabaseKmsKeyError {
+export function toDatabaseKmsKeyError(error: unknown, context: OperationContext, action?: string): DatabaseKmsKeyError {
     if (error instanceof DatabaseKmsKeyError) return error;
     const failure = failureOf(error);
     for (const rule of RULES) {
-        const verdict = rule(failure, context);
+        const verdict = rule(failure, context, action);
         if (verdict !== undefined) return new DatabaseKmsKeyError(verdict[0], context, verdict[1], { cause: error });
     }
     if (failure.name === "ResourceNotFoundException") return databaseNotFound(context, error);
@@ -194,7 +204,8 @@ interface Failure {
     readonly discovery: boolean;
 }
 
-type Rule = (failure: Failure, context: OperationContext) => [DatabaseKmsKeyErrorCode, string] | undefined;
+/** A mapping rule; `action` is the IAM action of the call that failed, when the caller names it. */
+type Rule = (failure: Failure, context: OperationContext, action?: string) => [DatabaseKmsKeyErrorCode, string] | undefined;
 
 // The SDK's endpoint discovery wraps every DescribeEndpoints failure in a plain Error with this message.
 const DISCOVERY_WRAPPER = /discover endpoint failed/;
@@ -248,8 +259,15 @@ function discoveryDisabled(f: Failure): [DatabaseKmsKeyErrorCode, string] | unde
     ];
 }
 
-function accessDenied(f: Failure, context: OperationContext): [DatabaseKmsKeyErrorCode, string] | undefined {
+function accessDenied(f: Failure, context: OperationContext, action?: string): [DatabaseKmsKeyErrorCode, string] | undefined {
     if (!/AccessDenied/.test(f.name)) return undefined;
+    if (action !== undefined && CLAIM_ACTIONS.includes(action)) {
+        return [
+            "AccessDenied",
+            `AWS denied ${action} (${f.said}), which records who manages the database's key. Give the caller ${CLAIM_ACTIONS.join(", ")} ` +
+                "on the database, or set recordOwnership: false on the resource to turn the ownership claim off; see the README's IAM policy",
+        ];
+    }
     if (f.discovery) {
         return [
             "AccessDenied",
@@ -259,7 +277,8 @@ function accessDenied(f: Failure, context: OperationContext): [DatabaseKmsKeyErr
     }
     return [
         "AccessDenied",
-        `AWS denied the request (${f.said}). Give the caller ${CALLER_ACTIONS.join(", ")}, ` +
+        `AWS denied the request (${f.said}). Give the caller ${CALLER_ACTIONS.join(", ")} ` +
+            `(and ${CLAIM_ACTIONS.join(", ")} for the ownership claim, unless recordOwnership is false), ` +
             `and ${KEY_GRANT_ACTIONS.join(", ")} on the key so Timestream can use it ` +
             `(key policy or IAM, with kms:ViaService timestream.${context.region}.amazonaws.com); see the README's IAM policy`,
     ];
@@ -440,6 +459,37 @@ export class AwsSession {
             return out.Database ?? {};
         } catch (error) {
             throw toDatabaseKmsKeyError(error, context);
+        }
+    }
+
+    /**
+     * The database's tags (ListTagsForResource on its ARN); undefined when the database does not exist.
+     */
+    async listTags(target: AwsTarget, context: OperationContext, databaseArn: string): Promise<Tag[] | undefined> {
+        try {
+            return (await this.timestream(target).send(new ListTagsForResourceCommand({ ResourceARN: databaseArn }))).Tags ?? [];
+        } catch (error) {
+            if ((error as AwsErrorShape).name === "ResourceNotFoundException") return undefined;
+            throw toDatabaseKmsKeyError(error, context, "timestream:ListTagsForResource");
+        }
+    }
+
+    /** TagResource: writes `tags` on the database, replacing tags of the same keys. */
+    async tagDatabase(target: AwsTarget, context: OperationContext, databaseArn: string, tags: Tag[]): Promise<void> {
+        try {
+            await this.timestream(target).send(new TagResourceCommand({ ResourceARN: databaseArn, Tags: tags.map(({ Key, Value }) => ({ Key, Value })) }));
+        } catch (error) {
+            throw toDatabaseKmsKeyError(error, context, "timestream:TagResource");
+        }
+    }
+
+    /** UntagResource of every claim tag; a database already gone has none left. */
+    async untagDatabase(target: AwsTarget, context: OperationContext, databaseArn: string): Promise<void> {
+        try {
+            await this.timestream(target).send(new UntagResourceCommand({ ResourceARN: databaseArn, TagKeys: [...CLAIM_TAG_KEYS] }));
+        } catch (error) {
+            if ((error as AwsErrorShape).name === "ResourceNotFoundException") return;
+            throw toDatabaseKmsKeyError(error, context, "timestream:UntagResource");
         }
     }
 

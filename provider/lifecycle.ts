@@ -10,6 +10,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, mayHaveApplied, OperationContext } from "./aws";
 import { accountProblem, AssumeRole, assumeRoleProblem, guardsAccounts, identityOf, StackCredentials, stackCredentialsOf } from "./credentials";
 import { arnAccount, KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
+import { adoption, claimOf, claimTags, ownerProblem, refusal, Standing, standing } from "./ownership";
 
 /**
  * What happens to the database's key when the resource is deleted: `"retain"`
@@ -36,6 +37,15 @@ export interface DatabaseKmsKeyInputs {
     profile?: string;
     /** A role to assume for this resource's calls; wins over `aws:assumeRoles`. */
     assumeRole?: AssumeRole;
+    /**
+     * Who manages the database's key, `PROJECT/STACK/RESOURCE` as `ownerOf` writes it: recorded on the database as
+     * its ownership claim. `DatabaseKmsKey` sets it; required unless `recordOwnership` is false.
+     */
+    owner?: string;
+    /** Adopt the database although another owner's claim is on it (that owner's stack is gone). Default false. */
+    takeOver?: boolean;
+    /** Record the ownership claim as tags on the database. Default true; false makes no tag call at all. */
+    recordOwnership?: boolean;
 }
 
 /**
@@ -72,12 +82,14 @@ export interface DatabaseKmsKeyOutputs extends DatabaseKmsKeyInputs {
     keyManager?: string;
     /** The KMS key state (Enabled, Disabled, PendingDeletion, …) of the key the database uses now; unset likewise. */
     keyState?: string;
+    /** The owner this resource recorded in the claim on the database; unset when `recordOwnership` is false. */
+    owner?: string;
 }
 
 // Pulumi's placeholder for a value not known until apply (`pulumi.runtime.unknownValue`),
 // copied so that loading this module does not load @pulumi/pulumi.
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const INPUT_KEYS = ["databaseName", "kmsKeyId", "region", "endpoint", "onDelete", "profile", "assumeRole"] as const;
+const INPUT_KEYS = ["databaseName", "kmsKeyId", "region", "endpoint", "onDelete", "profile", "assumeRole", "owner", "takeOver", "recordOwnership"] as const;
 // Inputs that change how AWS is reached, not which database or key: a change is an update that makes no AWS call.
 const ACCESS_KEYS = ["endpoint", "profile", "assumeRole"] as const;
 const DATABASE_NAME = /^[a-zA-Z0-9_.-]{3,256}$/;
@@ -102,6 +114,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     private readonly undescribable = new Set<string>();
     private configRegion?: string;
     private stack: StackCredentials = { assumeRoles: [] };
+    /** Claim checks in flight per database ARN: two resources of one stack never both find a database unclaimed. */
+    private readonly claiming = new Map<string, Promise<unknown>>();
 
     /**
      * Reads `aws:region` and the credential and account settings `@pulumi/aws`
@@ -147,7 +161,9 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * the key names a different key than the database uses or than the resource
      * applied (any form of the same key is no change; an alias is followed, and
      * one KMS does not know yet is a change), or when `onDelete`, `endpoint`,
-     * `profile` or `assumeRole` changes, or a write is unresolved. Makes no Timestream call; an alias costs one DescribeKey.
+     * `profile` or `assumeRole` changes, or a write is unresolved, or the claim to record differs from the state's
+     * (a state from before the claim existed, a rename, `recordOwnership` switched). Makes no Timestream call; an alias
+     * costs one DescribeKey.
      * Every answer asks for delete-before-replace: the old resource releases the database (restoring its key if
      * asked) before the new one adopts it, or the new one would record the old one's key as its previous key.
      */
@@ -165,13 +181,17 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         });
         const keyChanged = wanted === undefined || wanted !== olds.kmsKeyArn || wanted !== appliedKeyOf(olds) || olds.unresolvedKmsKeyArn !== undefined;
         const accessChanged = ACCESS_KEYS.some((name) => JSON.stringify(news[name]) !== JSON.stringify(olds[name]));
-        const changes = keyChanged || onDeleteOf(news) !== onDeleteOf(olds) || accessChanged;
+        const claimChanged = claimOwnerOf(news) !== olds.owner;
+        const changes = keyChanged || onDeleteOf(news) !== onDeleteOf(olds) || accessChanged || claimChanged;
         return { changes, replaces: [], deleteBeforeReplace: true };
     }
 
     /**
-     * Adopts the database: one DescribeDatabase, and one UpdateDatabase only
-     * when the database does not use the desired key yet. Fails, recording
+     * Adopts the database: one DescribeDatabase, its tags (ListTagsForResource), the ownership claim written
+     * (TagResource) unless it is already this resource's, and one UpdateDatabase only when the database does not use
+     * the desired key yet. The claim is written before the key, so a process killed in between leaves the original
+     * key on the database, and a create run again takes `previousKmsKeyArn` from it. Fails, recording nothing and
+     * writing nothing, when another owner's claim is on the database (unless `takeOver`). Fails, recording
      * nothing, when the database does not exist, the key cannot protect it,
      * another writer's key was registered first, or the write was not applied.
      * When the write's outcome cannot be known, fails with `OutcomeUnknown`,
@@ -217,50 +237,120 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
 
     /**
      * Applies the same rule as create: UpdateDatabase only when the live key
-     * differs from the desired one, and the same three outcomes: applied, not
+     * differs from the desired one, after checking the claim (another owner's
+     * fails with no write), and the same three outcomes: applied, not
      * applied (fails, state unchanged), unknown (`OutcomeUnknown`, recording
      * the previously applied key and the attempted one). A change of
-     * `onDelete` or `endpoint` alone makes no AWS call; a state with an
-     * unresolved write always asks Timestream, which settles it.
+     * `onDelete` or `endpoint` alone makes no AWS call; a claim to record or
+     * release (see diff) costs ListTagsForResource and one TagResource or
+     * UntagResource; a state with an unresolved write always asks Timestream,
+     * which settles it.
      */
     async update(id: string, olds: DatabaseKmsKeyOutputs, news: DatabaseKmsKeyInputs): Promise<dynamic.UpdateResult<DatabaseKmsKeyOutputs>> {
         const region = await this.requireRegion(news, "update");
         const context = contextOf("update", news, region);
         const wanted = await this.wantedKeyArn(this.targetOf(news, context), context, news.kmsKeyId, olds);
-        // The database already uses the wanted key: record it as this resource's, with no AWS call.
+        // The database already uses the wanted key: record it as this resource's, with no Timestream call unless the
+        // claim must be recorded or released.
         if (wanted === olds.kmsKeyArn && olds.unresolvedKmsKeyArn === undefined) {
-            return { outs: stateOf(news, region, { ...factsOf(olds), appliedKmsKeyArn: wanted }) };
+            let previousKmsKeyArn = olds.previousKmsKeyArn;
+            if (claimOwnerOf(news) !== olds.owner) {
+                const target = this.targetOf(news, context);
+                await this.guardAccount(target, context);
+                previousKmsKeyArn = (await this.settleClaim(target, context, news, olds.databaseArn, previousKmsKeyArn, olds)).originalKeyArn;
+            }
+            return { outs: stateOf(news, region, { ...factsOf(olds), appliedKmsKeyArn: wanted, previousKmsKeyArn }) };
         }
         // The same operation context: the alias resolved above is not asked again.
         return { outs: await this.adopt(context, news, region, olds) };
     }
 
     /**
-     * `retain` makes no AWS call. `restore` puts `previousKmsKeyArn` back when
-     * the database still exists and still uses a key this resource may have put
-     * on it (`appliedKmsKeyArn`, or `kmsKeyArn` in older states, and
-     * `unresolvedKmsKeyArn`); a database already gone, or one whose key someone
-     * else has changed since, is left as it is. An UpdateDatabase whose outcome
-     * is unknown is settled with one DescribeDatabase. If this call fails, the
-     * resource stays in state, and the error says how to delete it without
-     * restoring.
+     * First the claim (ListTagsForResource), when this resource recorded one: a database another owner has taken
+     * over is left alone, claim and key, and the delete succeeds. Then `retain` leaves the key; `restore` puts
+     * `previousKmsKeyArn` back when the database still exists and still uses a key this resource may have put on it
+     * (`appliedKmsKeyArn`, or `kmsKeyArn` in older states, and `unresolvedKmsKeyArn`); a database already gone, or one
+     * whose key someone else has changed since, is left as it is. An UpdateDatabase whose outcome is unknown is
+     * settled with one DescribeDatabase. Last, this resource's claim is removed (UntagResource), so another stack can
+     * adopt the database. Without a recorded claim, `retain` makes no AWS call. If this call fails, the resource stays
+     * in state, and the error says how to delete it without restoring.
      */
     async delete(id: string, props: DatabaseKmsKeyOutputs): Promise<void> {
-        if (onDeleteOf(props) !== "restore" || !props.previousKmsKeyArn) return;
-        const inputs = { ...inputsOf(props), kmsKeyId: props.previousKmsKeyArn };
+        const restoring = onDeleteOf(props) === "restore" && !!props.previousKmsKeyArn;
+        if (!restoring && props.owner === undefined) return;
+        const inputs = { ...inputsOf(props), kmsKeyId: restoring ? props.previousKmsKeyArn : props.kmsKeyArn };
         const context = {
-            ...contextOf("delete (restore previous key)", inputs, props.region),
-            nextStep: 'To delete the resource without restoring, set onDelete to "retain", run `pulumi up`, then delete it again',
+            ...contextOf(restoring ? "delete (restore previous key)" : "delete", inputs, props.region),
+            nextStep: restoring
+                ? 'To delete the resource without restoring, set onDelete to "retain", run `pulumi up`, then delete it again'
+                : "To drop the resource from the state without any AWS call, run `pulumi state delete` with its URN",
         };
-        const ours = ownKeys(props).filter((key) => key !== props.previousKmsKeyArn);
-        if (ours.length === 0) return;
         const target = this.targetOf(inputs, context);
         await this.guardAccount(target, context);
+        const whose = props.owner === undefined ? "unclaimed" : await this.claimStanding(target, context, props.databaseArn, props.owner);
+        // Taken over: the new owner's key and claim are not ours to touch. Gone: nothing is left to restore or release.
+        if (whose === "theirs" || whose === "gone") return;
+        if (restoring) await this.restore(target, context, props);
+        if (whose === "ours") await this.aws.untagDatabase(target, context, props.databaseArn);
+    }
+
+    /** Puts `previousKmsKeyArn` back while the database uses a key this resource may have put on it. */
+    private async restore(target: AwsTarget, context: OperationContext, props: DatabaseKmsKeyOutputs): Promise<void> {
+        const ours = ownKeys(props).filter((key) => key !== props.previousKmsKeyArn);
+        if (ours.length === 0) return;
         const database = await this.aws.describeDatabase(target, context);
         if (database === undefined) return;
         const live = await this.liveKeyArn(target, context, database);
         if (!ours.includes(live)) return;
-        await this.putKey(target, context, database, live, await this.desiredKey(target, context, props.previousKmsKeyArn));
+        await this.putKey(target, context, database, live, (await this.usableKey(target, context, props.previousKmsKeyArn)).Arn);
+    }
+
+    /** Whose the claim on the database is, seen by `owner`; "gone" when the database no longer exists. */
+    private async claimStanding(target: AwsTarget, context: OperationContext, databaseArn: string, owner: string): Promise<Standing | "gone"> {
+        const tags = await this.aws.listTags(target, context, databaseArn);
+        return tags === undefined ? "gone" : standing(claimOf(tags), [owner]);
+    }
+
+    /**
+     * Brings the claim on the database in line with `inputs` before any key write, and returns the key to record as
+     * `previousKmsKeyArn` (the claim's recorded original key, else `original`) and whether this call claimed a
+     * database nobody had claimed. With `recordOwnership: false`, only releases the claim the state recorded (if still
+     * this resource's). Another owner's claim fails with no write, unless `takeOver`. Serialized per database in this
+     * process, so two resources of one stack cannot both find it unclaimed.
+     */
+    private async settleClaim(
+        target: AwsTarget,
+        context: OperationContext,
+        inputs: DatabaseKmsKeyInputs,
+        databaseArn: string,
+        original: string,
+        olds?: DatabaseKmsKeyOutputs,
+    ): Promise<{ originalKeyArn: string; fresh: boolean }> {
+        const me = claimOwnerOf(inputs);
+        if (me === undefined) {
+            if (olds?.owner !== undefined && (await this.claimStanding(target, context, databaseArn, olds.owner)) === "ours") {
+                await this.aws.untagDatabase(target, context, databaseArn);
+            }
+            return { originalKeyArn: original, fresh: false };
+        }
+        return this.exclusive(databaseArn, async () => {
+            const tags = await this.aws.listTags(target, context, databaseArn);
+            if (tags === undefined) throw databaseNotFound(context);
+            const found = claimOf(tags);
+            const step = adoption(found, { me, recorded: olds?.owner, takeOver: inputs.takeOver === true, original });
+            if (step.action === "refuse") throw new DatabaseKmsKeyError("ClaimedElsewhere", context, refusal(step.holder, me));
+            if (step.action === "claim") await this.aws.tagDatabase(target, context, databaseArn, claimTags(step.claim));
+            return { originalKeyArn: step.claim.originalKeyArn, fresh: found === undefined };
+        });
+    }
+
+    /** Runs `work` after every earlier `work` for the same `key` in this process has settled. */
+    private exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
+        const run = (this.claiming.get(key) ?? Promise.resolve()).then(work);
+        const settled = run.catch(() => undefined);
+        this.claiming.set(key, settled);
+        void settled.then(() => this.claiming.get(key) === settled && this.claiming.delete(key));
+        return run;
     }
 
     /**
@@ -274,15 +364,28 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         const [found, key] = await bothSettled(this.aws.describeDatabase(target, context), this.desiredKey(target, context, inputs.kmsKeyId));
         if (found === undefined) throw databaseNotFound(context);
         const before = await this.liveKeyArn(target, context, found);
-        const previousKmsKeyArn = olds?.previousKmsKeyArn ?? before;
-        const unresolved = { id: inputs.databaseName, properties: unresolvedStateOf(inputs, region, found, before, key.Arn, olds) };
-        const database = await this.putKey(target, context, found, before, key, unresolved);
+        // Before the claim too: a key that cannot be used writes nothing at all.
+        if (before !== key.Arn) refuseUnusable(context, key, target.region);
+        const claim = await this.settleClaim(target, context, inputs, found.Arn ?? "", olds?.previousKmsKeyArn ?? before, olds);
+        const previousKmsKeyArn = claim.originalKeyArn;
+        const unresolved = { id: inputs.databaseName, properties: unresolvedStateOf(inputs, region, found, before, previousKmsKeyArn, key.Arn, olds) };
+        let database: Database;
+        try {
+            database = await this.putKey(target, context, found, before, key.Arn, unresolved);
+        } catch (error) {
+            // A claim written just now for a key write that failed would hold the database for a resource Pulumi never
+            // records; an unknown outcome is recorded, and keeps it. Best effort: the write's error is what to report.
+            if (claim.fresh && !(error instanceof DatabaseKmsKeyError && error.code === "OutcomeUnknown")) {
+                await this.aws.untagDatabase(target, context, found.Arn ?? "").catch(() => undefined);
+            }
+            throw error;
+        }
         return outputsOf(inputs, region, database, { kmsKeyArn: key.Arn, previousKmsKeyArn, appliedKmsKeyArn: key.Arn }, key);
     }
 
     /**
-     * Points `database`, now on key `before`, at `key` unless it already
-     * uses it, refusing a key that cannot protect it, and checks that the key
+     * Points `database`, now on key `before`, at `keyArn` (a key already found
+     * usable) unless it already uses it, and checks that the key
      * Timestream reports afterwards is ours ("first writer wins" for concurrent
      * updates). Returns the database as last described.
      */
@@ -291,14 +394,13 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         context: OperationContext,
         database: Database,
         before: string,
-        key: KeyMetadata & { Arn: string },
+        keyArn: string,
         unresolved?: Recorded,
     ): Promise<Database> {
-        if (before === key.Arn) return database;
-        refuseUnusable(context, key, target.region);
-        const updated = await this.write(target, context, before, key.Arn, unresolved);
+        if (before === keyArn) return database;
+        const updated = await this.write(target, context, before, keyArn, unresolved);
         const now = await this.liveKeyArn(target, context, updated);
-        if (now !== key.Arn) {
+        if (now !== keyArn) {
             throw new DatabaseKmsKeyError(
                 "KeyConflict",
                 context,
@@ -366,7 +468,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     }
 
     /** The desired key's facts, refused when it cannot protect the database. */
-    private async usableKey(target: AwsTarget, context: OperationContext, kmsKeyId: string): Promise<KeyMetadata> {
+    private async usableKey(target: AwsTarget, context: OperationContext, kmsKeyId: string): Promise<KeyMetadata & { Arn: string }> {
         const key = await this.desiredKey(target, context, kmsKeyId);
         refuseUnusable(context, key, target.region);
         return key;
@@ -446,6 +548,11 @@ function inputFailures(news: Partial<Record<keyof DatabaseKmsKeyInputs, unknown>
     rule("endpoint", false, (v) => (isHttpUrl(v) ? undefined : `endpoint "${v.slice(0, 80)}" must be an http(s) URL such as https://ingest-cell1.timestream.us-east-1.amazonaws.com`));
     rule("onDelete", false, (v) => (ON_DELETE.includes(v) ? undefined : `onDelete "${v.slice(0, 80)}" must be "retain" or "restore"`));
     rule("profile", false, (v) => (v.trim() !== "" ? undefined : "profile must name a profile of the shared AWS config"));
+    rule("owner", news.recordOwnership !== false, ownerProblem);
+    for (const property of ["takeOver", "recordOwnership"] as const) {
+        const value = news[property];
+        if (value !== undefined && value !== UNKNOWN && typeof value !== "boolean") failures.push({ property, reason: `${property} must be true or false` });
+    }
     const role = news.assumeRole === undefined ? undefined : assumeRoleProblem(news.assumeRole, UNKNOWN);
     if (role !== undefined) failures.push({ property: "assumeRole", reason: `assumeRole ${role}` });
     return failures;
@@ -466,6 +573,11 @@ function noRegionAdvice(): string {
 
 function onDeleteOf(inputs: Partial<DatabaseKmsKeyInputs>): OnDelete {
     return inputs.onDelete ?? "retain";
+}
+
+/** The owner to record in the claim on the database, or undefined when `recordOwnership` is false. */
+function claimOwnerOf(inputs: Partial<DatabaseKmsKeyInputs>): string | undefined {
+    return inputs.recordOwnership === false ? undefined : inputs.owner;
 }
 
 function contextOf(operation: string, inputs: Partial<DatabaseKmsKeyInputs>, region: string): OperationContext {
@@ -517,19 +629,20 @@ function ownKeys(state: Partial<DatabaseKmsKeyOutputs>): string[] {
 
 /**
  * The state to record when a write to `keyArn` ends unresolved: every key the database may be on, the one it had
- * first, and the provider module the engine needs for the resource's next operation. `olds` is an update's state.
+ * first (`previousKmsKeyArn`), and the provider module the engine needs for the resource's next operation. `olds` is an update's state.
  */
 function unresolvedStateOf(
     inputs: DatabaseKmsKeyInputs,
     region: string,
     database: Database,
     before: string,
+    previousKmsKeyArn: string,
     keyArn: string,
     olds: DatabaseKmsKeyOutputs | undefined,
 ): Record<string, unknown> {
     const keys = {
         kmsKeyArn: before,
-        previousKmsKeyArn: olds?.previousKmsKeyArn ?? before,
+        previousKmsKeyArn,
         appliedKmsKeyArn: olds === undefined ? before : settledKeyOf(olds, before),
         unresolvedKmsKeyArn: keyArn,
     };
@@ -583,7 +696,7 @@ function factsOf(state: DatabaseKmsKeyOutputs): Facts {
 
 /** The state to record: the inputs as given (a removed optional input is dropped), the effective region, the facts. */
 function stateOf(inputs: DatabaseKmsKeyInputs, region: string, facts: Facts): DatabaseKmsKeyOutputs {
-    return compact({ ...inputsOf(inputs), region, onDelete: onDeleteOf(inputs), ...facts });
+    return compact({ ...inputsOf(inputs), region, onDelete: onDeleteOf(inputs), owner: claimOwnerOf(inputs), ...facts });
 }
 
 function outputsOf(

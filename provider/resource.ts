@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AssumeRole } from "./credentials";
 import type { DatabaseKmsKeyOutputs, OnDelete } from "./lifecycle";
+import { ownerOf } from "./ownership";
 
 /**
  * Inputs of a {@link DatabaseKmsKey}.
@@ -33,6 +34,18 @@ export interface DatabaseKmsKeyArgs {
      * wins over `aws:assumeRoles`. `externalId` is stored in state like any input: wrap it in `pulumi.secret`.
      */
     assumeRole?: pulumi.Input<{ [K in keyof AssumeRole]: pulumi.Input<AssumeRole[K]> }>;
+    /**
+     * Adopt the database although another owner's claim is on it: for a database whose managing stack is gone. The
+     * original key that owner recorded is kept as `previousKmsKeyArn`; its later writes are refused and its restore
+     * skipped. Default false.
+     */
+    takeOver?: pulumi.Input<boolean>;
+    /**
+     * Record this resource's ownership claim as `pulumi-timestream-kms:` tags on the database (default true), so a
+     * second resource or stack cannot take the key and a killed process cannot lose the original key. `false` makes
+     * no tag call at all (no tag permissions needed), and protects nothing of that.
+     */
+    recordOwnership?: pulumi.Input<boolean>;
 }
 
 /**
@@ -122,6 +135,12 @@ export class DatabaseKmsKey extends pulumi.CustomResource {
     declare readonly keyManager: pulumi.Output<string | undefined>;
     /** KMS state of the key the database uses now (Enabled, Disabled, PendingDeletion, …); unset when KMS will not describe it. */
     declare readonly keyState: pulumi.Output<string | undefined>;
+    /** Whether another owner's claim may be taken over, as given. */
+    declare readonly takeOver: pulumi.Output<boolean | undefined>;
+    /** Whether the ownership claim is recorded, as given. */
+    declare readonly recordOwnership: pulumi.Output<boolean | undefined>;
+    /** The owner recorded in the claim on the database, `PROJECT/STACK/RESOURCE`; unset when `recordOwnership` is false. */
+    declare readonly owner: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: DatabaseKmsKeyArgs, opts?: pulumi.CustomResourceOptions) {
         const props: Record<keyof DatabaseKmsKeyOutputs, unknown> = {
@@ -132,6 +151,10 @@ export class DatabaseKmsKey extends pulumi.CustomResource {
             onDelete: args.onDelete,
             profile: args.profile,
             assumeRole: args.assumeRole,
+            takeOver: args.takeOver,
+            recordOwnership: args.recordOwnership,
+            // Who this resource is, for the claim on the database: the host passes the provider no URN.
+            owner: ownerOf(pulumi.getProject(), pulumi.getStack(), name),
             databaseArn: undefined,
             kmsKeyArn: undefined,
             previousKmsKeyArn: undefined,

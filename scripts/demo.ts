@@ -9,17 +9,27 @@
 import { Engine, openLab, ResourceState, runMain, Shown, TracedCall, withHost } from "../lab/lab";
 import { countCalls, Floor, FLOORS, floorText, verdict } from "../bench/floor";
 import { Key, uniqueName } from "../lab/fixtures";
-import type { Props } from "../lab/host";
+import { ownerFor, Props } from "../lab/host";
 
-const SHOWN: Record<Shown, string> = { create: "+ create", same: "  same (nothing to do)", update: "~ update", replace: "+-replace", delete: "- delete" };
+/** What Pulumi shows for a step; "refused" is a step that fails with the provider's error. */
+type Step = Shown | "refused";
+
+const SHOWN: Record<Step, string> = {
+    create: "+ create",
+    same: "  same (nothing to do)",
+    update: "~ update",
+    replace: "+-replace",
+    delete: "- delete",
+    refused: "x error",
+};
 
 interface Outcome {
-    readonly shown: Shown;
+    readonly shown: Step;
     readonly note?: string;
 }
 
 /** Prints one step and checks it did what the walk expects; returns false when it did not. */
-type StepRunner = (title: string, expect: { shown: Shown; key: string }, floor: Floor, run: (engine: Engine) => Promise<Outcome>) => Promise<boolean>;
+type StepRunner = (title: string, expect: { shown: Step; key: string }, floor: Floor, run: (engine: Engine) => Promise<Outcome>) => Promise<boolean>;
 
 async function main(): Promise<void> {
     const started = performance.now();
@@ -47,7 +57,13 @@ async function main(): Promise<void> {
     let upStep = 0;
     let number = 0;
     let calls = 0;
-    const inputs = (kmsKeyId: string): Props => ({ __provider: lab.provider, databaseName: db.DatabaseName, kmsKeyId, onDelete: "restore" });
+    const inputs = (kmsKeyId: string, stack?: string): Props => ({
+        __provider: lab.provider,
+        databaseName: db.DatabaseName,
+        kmsKeyId,
+        onDelete: "restore",
+        owner: ownerFor("demo", stack),
+    });
     const step: StepRunner = async (title, expect, floor, run) => {
         console.log(`${++number}. ${title}`);
         const { outcome, trace } = await withHost(lab, async (host) => {
@@ -73,6 +89,15 @@ async function main(): Promise<void> {
     const results = [
         await step("pulumi up: adopt the database with key A (kmsKeyId: its key ID)", { shown: "create", key: "key A" }, FLOORS.createKeyDiffers, up(keyA.id)),
         await step("pulumi up again, nothing changed", { shown: "same", key: "key A" }, FLOORS.noChange, up(keyA.id)),
+        await step(
+            "pulumi up of another stack (prod) whose program names the same database, with key B",
+            { shown: "refused", key: "key A" },
+            FLOORS.createRefused,
+            async (engine) => {
+                const error = await engine.up("demo", undefined, inputs(keyB.id, "prod")).then(() => undefined, (e: Error) => e);
+                return error === undefined ? { shown: "create" } : { shown: "refused", note: error.message.replace(/^.*failed: /, "").split(";")[0] };
+            },
+        ),
         await step(`pulumi up: the same key A, now given as its alias ${alias.name}`, { shown: "same", key: "key A" }, FLOORS.sameKeyAsAlias, up(alias.name)),
         await step("pulumi up: rotate to key B (kmsKeyId: its key ID)", { shown: "update", key: "key B" }, FLOORS.updateKeyDiffers, up(keyB.id)),
     ];
@@ -98,7 +123,7 @@ async function main(): Promise<void> {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const failed = results.filter((ok) => !ok).length;
     console.log(`\nOutputs after the last pulumi up (step ${upStep}), as the example program exports them:`);
-    for (const name of ["kmsKeyArn", "previousKmsKeyArn", "keyManager", "keyState"]) {
+    for (const name of ["kmsKeyArn", "previousKmsKeyArn", "keyManager", "keyState", "owner"]) {
         const value = upOutputs[name];
         console.log(`  ${name.padEnd(18)} ${value === undefined ? "(unset)" : String(value)}${typeof value === "string" && value.startsWith("arn:") ? `   ${label(value).split(" (")[0]}` : ""}`);
     }

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { Fixtures } from "../../lab/fixtures";
-import { linkedProject, Props, ProviderHost, registeredProvider, urnOf } from "../../lab/host";
+import { linkedProject, ownerFor, Props, ProviderHost, registeredProvider, urnOf } from "../../lab/host";
 import { proxiedMoto, REGION } from "../support/integration";
 import { TEST_CREDENTIALS } from "../../lab/moto";
 
@@ -48,7 +48,7 @@ describe("provider host: accounts and credentials", function () {
         const [original, key] = await Promise.all([other.createKey(), other.createKey()]);
         const db = (await other.createDatabase(original.arn)).DatabaseName;
         env.proxy.reset();
-        return { original, key, db, inputs: { databaseName: db, kmsKeyId: key.arn, onDelete: "restore", __provider: provider } as Props };
+        return { original, key, db, inputs: { databaseName: db, kmsKeyId: key.arn, onDelete: "restore", owner: ownerFor(db), __provider: provider } as Props };
     }
 
     /** Access keys that signed the provider's Timestream calls. */
@@ -119,7 +119,7 @@ describe("provider host: accounts and credentials", function () {
             { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_PROFILE: undefined },
         );
 
-        const { properties } = await h.create(urnOf(db), { databaseName: db, kmsKeyId: key.arn, __provider: provider });
+        const { properties } = await h.create(urnOf(db), { databaseName: db, kmsKeyId: key.arn, owner: ownerFor(db), __provider: provider });
 
         expect(properties.kmsKeyArn).to.equal(key.arn);
         expect([...new Set(env.proxy.calls.map((c) => c.accessKeyId))]).to.deep.equal(["AKIASTACKCONFIG00001"]);
@@ -133,7 +133,7 @@ describe("provider host: accounts and credentials", function () {
         env.proxy.reset();
         const h = await host({ "aws:allowedAccountIds": JSON.stringify([OTHER_ACCOUNT]) });
 
-        const error = await h.create(urnOf(db), { databaseName: db, kmsKeyId: key.arn, __provider: provider }).then(
+        const error = await h.create(urnOf(db), { databaseName: db, kmsKeyId: key.arn, owner: ownerFor(db), __provider: provider }).then(
             () => expect.fail("expected create to fail"),
             (e: Error) => e,
         );
@@ -147,7 +147,7 @@ describe("provider host: accounts and credentials", function () {
         const [original, key] = await Promise.all([env.fx.createKey(), env.fx.createKey()]);
         const db = (await env.fx.createDatabase(original.arn)).DatabaseName;
         const home = await host({});
-        const { id, properties } = await home.create(urnOf(db), { databaseName: db, kmsKeyId: key.arn, __provider: provider });
+        const { id, properties } = await home.create(urnOf(db), { databaseName: db, kmsKeyId: key.arn, owner: ownerFor(db), __provider: provider });
         const elsewhere = await host({ "aws:assumeRoles": JSON.stringify([{ roleArn: ROLE_ARN }]) });
         env.proxy.reset();
 

@@ -4,7 +4,7 @@
  * the same program does when the second resource depends on it. The second resource must see the new key.
  */
 import { expect } from "chai";
-import { urnOf } from "../../lab/host";
+import { ownerFor, urnOf } from "../../lab/host";
 import { linkedHostedMoto } from "../support/integration";
 
 describe("provider host: an alias re-pointed during a deployment", function () {
@@ -15,7 +15,7 @@ describe("provider host: an alias re-pointed during a deployment", function () {
         const [oldKey, newKey] = await Promise.all([fx.createKey(), fx.createKey()]);
         const alias = await fx.createAlias(oldKey);
         const [first, second] = await Promise.all([fx.createDatabase(oldKey.arn), fx.createDatabase(oldKey.arn)]);
-        const inputsOf = (db: string) => ({ databaseName: db, kmsKeyId: alias.name, __provider: provider });
+        const inputsOf = (db: string) => ({ databaseName: db, kmsKeyId: alias.name, owner: ownerFor(db), __provider: provider });
         const states = [];
         for (const db of [first, second]) states.push((await host.create(urnOf(db.DatabaseName), inputsOf(db.DatabaseName))).properties);
         proxy.reset();
@@ -41,8 +41,8 @@ describe("provider host: an alias re-pointed during a deployment", function () {
             ["DescribeKey", { KeyId: alias.name }],
             ["DescribeKey", { KeyId: alias.name }],
         ]);
-        // The update resolves the alias once, for both the comparison and the write.
-        expect(proxy.operations().slice(2).sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+        // The update resolves the alias once, for both the comparison and the write, and checks its own claim before it.
+        expect(proxy.operations().slice(2).sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "UpdateDatabase"]);
         expect(calls.filter(([operation]) => operation === "UpdateDatabase")).to.deep.equal([
             ["UpdateDatabase", { DatabaseName: second.DatabaseName, KmsKeyId: newKey.arn }],
         ]);

@@ -9,10 +9,13 @@ import * as fs from "node:fs";
 import { expect } from "chai";
 import { AwsStandIn, DiscoveryAnswer } from "../support/aws-standin";
 import { Fixtures } from "../../lab/fixtures";
-import { linkedProject, ProviderHost, registeredProvider, urnOf } from "../../lab/host";
+import { linkedProject, ownerFor, ProviderHost, registeredProvider, urnOf } from "../../lab/host";
 import { freePort, motoOrSkip } from "../../lab/moto";
 import { OTHER_REGION, REGION } from "../support/integration";
 import { RecordingProxy } from "../../lab/proxy";
+
+/** The Timestream operations the provider sends to a discovered address (all but DescribeEndpoints). */
+const TIMESTREAM_OPERATIONS = ["DescribeDatabase", "UpdateDatabase", "ListTagsForResource", "TagResource", "UntagResource"];
 
 describe("endpoint discovery through the provider host, with no endpoint settings", function () {
     let proxy: RecordingProxy;
@@ -55,10 +58,11 @@ describe("endpoint discovery through the provider host, with no endpoint setting
         return host;
     }
 
-    /** check then create, as the engine runs a new resource; returns the state. */
+    /** check then create, as the engine runs a new resource named after its database; returns the state. */
     async function up(host: ProviderHost, inputs: Record<string, unknown>) {
-        const news = { ...inputs, __provider: provider };
-        const urn = urnOf(String(inputs.databaseName));
+        const name = String(inputs.databaseName);
+        const news = { ...inputs, owner: ownerFor(name), __provider: provider };
+        const urn = urnOf(name);
         await host.check(urn, {}, news);
         return (await host.create(urn, news)).properties;
     }
@@ -74,7 +78,8 @@ describe("endpoint discovery through the provider host, with no endpoint setting
         return { message, db: db.DatabaseName, original };
     }
 
-    const timestreamHosts = () => standIn.calls.filter((c) => c.operation === "DescribeDatabase" || c.operation === "UpdateDatabase").map((c) => [c.host, c.operation]);
+    /** Every Timestream call but discovery itself, as [host, operation]. */
+    const timestreamHosts = () => standIn.calls.filter((c) => TIMESTREAM_OPERATIONS.includes(c.operation)).map((c) => [c.host, c.operation]);
     const discoveries = () => standIn.callsOf("DescribeEndpoints").map((c) => c.host);
 
     it("runs with no endpoint setting in the host's environment", () => {
@@ -92,20 +97,27 @@ describe("endpoint discovery through the provider host, with no endpoint setting
         const eastState = await up(host, { databaseName: eastDb, kmsKeyId: eastKey.id });
         await up(host, { databaseName: westDb, kmsKeyId: westKey.id, region: OTHER_REGION });
         const read = await host.read(urnOf(eastDb), eastDb, eastState);
-        const news = { databaseName: eastDb, kmsKeyId: eastNext.id, __provider: provider };
+        const news = { databaseName: eastDb, kmsKeyId: eastNext.id, owner: ownerFor(eastDb), __provider: provider };
         await host.check(urnOf(eastDb), read.properties, news);
         await host.diff(urnOf(eastDb), eastDb, read.properties, news);
         await host.update(urnOf(eastDb), eastDb, read.properties, news);
 
         expect(discoveries().sort()).to.deep.equal([`ingest.timestream.${REGION}.amazonaws.com`, `ingest.timestream.${OTHER_REGION}.amazonaws.com`]);
         const eastCell = standIn.discoveredAddress(REGION);
+        const westCell = standIn.discoveredAddress(OTHER_REGION);
+        // The claim's calls are Timestream calls too, sent to the same discovered address.
         expect(timestreamHosts()).to.deep.equal([
             [eastCell, "DescribeDatabase"],
+            [eastCell, "ListTagsForResource"],
+            [eastCell, "TagResource"],
             [eastCell, "UpdateDatabase"],
-            [standIn.discoveredAddress(OTHER_REGION), "DescribeDatabase"],
-            [standIn.discoveredAddress(OTHER_REGION), "UpdateDatabase"],
+            [westCell, "DescribeDatabase"],
+            [westCell, "ListTagsForResource"],
+            [westCell, "TagResource"],
+            [westCell, "UpdateDatabase"],
             [eastCell, "DescribeDatabase"],
             [eastCell, "DescribeDatabase"],
+            [eastCell, "ListTagsForResource"],
             [eastCell, "UpdateDatabase"],
         ]);
         expect(new Set(standIn.callsOf("DescribeKey").map((c) => c.host))).to.deep.equal(new Set([`kms.${REGION}.amazonaws.com`, `kms.${OTHER_REGION}.amazonaws.com`]));

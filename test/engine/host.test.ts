@@ -10,8 +10,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { Fixtures, uniqueName } from "../../lab/fixtures";
-import { linkedProject, Props, ProviderHost, registeredProvider, UNKNOWN, urnOf } from "../../lab/host";
-import { hostedMoto, OTHER_REGION, REGION, restoreEnv } from "../support/integration";
+import { linkedProject, ownerFor, Props, ProviderHost, registeredProvider, UNKNOWN, urnOf } from "../../lab/host";
+import { CLAIM_TAG_KEYS, claimTags, hostedMoto, inputsOf, OTHER_REGION, REGION, restoreEnv } from "../support/integration";
 import { RecordingProxy } from "../../lab/proxy";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -68,7 +68,7 @@ describe("provider host (engine protocol)", function () {
         const [original, key] = await Promise.all([fx.createKey(), fx.createKey()]);
         const db = await fx.createDatabase(original.arn);
         const urn = urnOf(db.DatabaseName);
-        const inputs = { databaseName: db.DatabaseName, kmsKeyId: key.id, ...extra, __provider: provider };
+        const inputs = { databaseName: db.DatabaseName, kmsKeyId: key.id, owner: ownerFor(db.DatabaseName), ...extra, __provider: provider };
         const { id, properties: state } = await host.create(urn, inputs);
         proxy.reset();
         return { original, key, db, urn, inputs, id, state };
@@ -77,7 +77,7 @@ describe("provider host (engine protocol)", function () {
     describe("check", () => {
         it("accepts valid inputs and returns them with the provider, after one DescribeKey", async () => {
             const key = await fx.createKey();
-            const news = { databaseName: "metrics", kmsKeyId: key.arn, onDelete: "restore", __provider: provider };
+            const news = { databaseName: "metrics", kmsKeyId: key.arn, onDelete: "restore", owner: ownerFor("metrics"), __provider: provider };
 
             const { inputs, failures } = await host.check(urnOf("metrics"), {}, news);
 
@@ -89,7 +89,8 @@ describe("provider host (engine protocol)", function () {
         it("names the property of each bad input, before any AWS call", async () => {
             const bad = { databaseName: "x!", kmsKeyId: "orders", region: "moon-1", endpoint: "ftp://timestream", onDelete: "destroy" };
 
-            const { failures } = await host.check(urnOf("bad"), {}, { ...bad, __provider: provider });
+            // The owner is the one a program gives the resource, so only the inputs above fail.
+            const { failures } = await host.check(urnOf("bad"), {}, { ...bad, owner: ownerFor("bad"), __provider: provider });
 
             expect(failures.map((f) => f.property)).to.deep.equal(Object.keys(bad));
             for (const { property, reason } of failures) expect(reason).to.include(bad[property as keyof typeof bad]);
@@ -97,7 +98,7 @@ describe("provider host (engine protocol)", function () {
         });
 
         it("passes values still unknown during preview, without an AWS call", async () => {
-            const news = { databaseName: UNKNOWN, kmsKeyId: UNKNOWN, region: UNKNOWN, onDelete: UNKNOWN, __provider: provider };
+            const news = { databaseName: UNKNOWN, kmsKeyId: UNKNOWN, region: UNKNOWN, onDelete: UNKNOWN, owner: ownerFor("unknown"), __provider: provider };
 
             const { failures } = await host.check(urnOf("unknown"), {}, news);
 
@@ -109,7 +110,7 @@ describe("provider host (engine protocol)", function () {
             const key = await fx.createKey();
             await fx.disableKey(key);
 
-            const { failures } = await host.check(urnOf("disabled"), {}, { databaseName: "metrics", kmsKeyId: key.id, __provider: provider });
+            const { failures } = await host.check(urnOf("disabled"), {}, { databaseName: "metrics", kmsKeyId: key.id, owner: ownerFor("disabled"), __provider: provider });
 
             expect(failures.map((f) => f.property)).to.deep.equal(["kmsKeyId"]);
             expect(failures[0].reason).to.include("Disabled");
@@ -122,7 +123,8 @@ describe("provider host (engine protocol)", function () {
             const [original, key] = await Promise.all([fx.createKey(), fx.createKey()]);
             const db = await fx.createDatabase(original.arn);
 
-            const { id, properties } = await host.create(urnOf(db.DatabaseName), { databaseName: db.DatabaseName, kmsKeyId: key.id, __provider: provider });
+            const owner = ownerFor(db.DatabaseName);
+            const { id, properties } = await host.create(urnOf(db.DatabaseName), { databaseName: db.DatabaseName, kmsKeyId: key.id, owner, __provider: provider });
 
             expect(id).to.equal(db.DatabaseName);
             expect(properties).to.include({
@@ -135,9 +137,13 @@ describe("provider host (engine protocol)", function () {
                 previousKmsKeyArn: original.arn,
                 keyManager: "CUSTOMER",
                 keyState: "Enabled",
+                owner,
                 __provider: provider,
             });
-            expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+            expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+            // The claim, with the key the database had, is written before the key.
+            expect(proxy.operations().slice(2)).to.deep.equal(["ListTagsForResource", "TagResource", "UpdateDatabase"]);
+            expect(inputsOf(proxy, "TagResource")).to.deep.equal([{ ResourceARN: db.Arn, Tags: claimTags(original.arn, owner) }]);
             expect(proxy.calls.find((c) => c.operation === "UpdateDatabase")!.input).to.deep.equal({ DatabaseName: db.DatabaseName, KmsKeyId: key.arn });
             expect(await fx.liveKey(db.DatabaseName)).to.equal(key.arn);
         });
@@ -147,18 +153,21 @@ describe("provider host (engine protocol)", function () {
             const alias = await fx.createAlias(key);
             const db = await fx.createDatabase(key.arn);
 
-            const { id, properties } = await host.create(urnOf(db.DatabaseName), { databaseName: db.DatabaseName, kmsKeyId: alias.name, __provider: provider });
+            const owner = ownerFor(db.DatabaseName);
+            const { id, properties } = await host.create(urnOf(db.DatabaseName), { databaseName: db.DatabaseName, kmsKeyId: alias.name, owner, __provider: provider });
 
             expect(id).to.equal(db.DatabaseName);
-            expect(properties).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: key.arn });
-            expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+            expect(properties).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: key.arn, owner });
+            // The claim is recorded all the same.
+            expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource"]);
+            expect(inputsOf(proxy, "TagResource")).to.deep.equal([{ ResourceARN: db.Arn, Tags: claimTags(key.arn, owner) }]);
         });
 
         it("fails naming the database when it does not exist, and writes nothing", async () => {
             const key = await fx.createKey();
             const name = uniqueName("missing");
 
-            const error = await host.create(urnOf(name), { databaseName: name, kmsKeyId: key.id, __provider: provider }).then(
+            const error = await host.create(urnOf(name), { databaseName: name, kmsKeyId: key.id, owner: ownerFor(name), __provider: provider }).then(
                 () => undefined,
                 (e: Error) => e,
             );
@@ -225,8 +234,10 @@ describe("provider host (engine protocol)", function () {
 
             const { properties } = await host.update(urn, id, state, { ...inputs, kmsKeyId: next.arn });
 
-            expect(properties).to.include({ kmsKeyId: next.arn, kmsKeyArn: next.arn, previousKmsKeyArn: original.arn, __provider: provider });
-            expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+            expect(properties).to.include({ kmsKeyId: next.arn, kmsKeyArn: next.arn, previousKmsKeyArn: original.arn, owner: inputs.owner, __provider: provider });
+            // The claim is checked before the write; already this resource's, it is not written again.
+            expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "UpdateDatabase"]);
+            expect(proxy.operations().slice(2)).to.deep.equal(["ListTagsForResource", "UpdateDatabase"]);
             expect(await fx.liveKey(db.DatabaseName)).to.equal(next.arn);
         });
 
@@ -250,15 +261,16 @@ describe("provider host (engine protocol)", function () {
             const read = await host.read(urn, id, state);
 
             expect(read.id).to.equal(id);
-            expect(read.properties).to.include({ kmsKeyArn: other.arn, previousKmsKeyArn: original.arn, keyState: "Enabled", __provider: provider });
+            expect(read.properties).to.include({ kmsKeyArn: other.arn, previousKmsKeyArn: original.arn, keyState: "Enabled", owner: inputs.owner, __provider: provider });
             expect(proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
 
             proxy.reset();
             expect(await host.diff(urn, id, read.properties, inputs)).to.deep.include({ changes: "DIFF_SOME", replaces: [] });
             const { properties } = await host.update(urn, id, read.properties, inputs);
             expect(properties).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: original.arn });
-            // The key to write is described afresh by the update: the create's answer did not outlive the create.
-            expect(proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+            // The key to write is described afresh by the update: the create's answer did not outlive the create. The claim
+            // is checked, and is still this resource's.
+            expect(proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "UpdateDatabase"]);
             expect(await fx.liveKey(db.DatabaseName)).to.equal(key.arn);
         });
 
@@ -275,22 +287,25 @@ describe("provider host (engine protocol)", function () {
     });
 
     describe("delete", () => {
-        it("puts the previous key back with onDelete restore", async () => {
+        it("puts the previous key back with onDelete restore, then releases its claim", async () => {
             const { original, db, id, urn, state } = await adopted({ onDelete: "restore" });
 
             await host.delete(urn, id, state);
 
-            expect(proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
-            expect(proxy.calls[2].input).to.deep.equal({ DatabaseName: db.DatabaseName, KmsKeyId: original.arn });
+            expect(proxy.operations()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "DescribeKey", "UpdateDatabase", "UntagResource"]);
+            expect(inputsOf(proxy, "UpdateDatabase")).to.deep.equal([{ DatabaseName: db.DatabaseName, KmsKeyId: original.arn }]);
+            expect(inputsOf(proxy, "UntagResource")).to.deep.equal([{ ResourceARN: db.Arn, TagKeys: CLAIM_TAG_KEYS }]);
             expect(await fx.liveKey(db.DatabaseName)).to.equal(original.arn);
         });
 
-        it("leaves the key alone without an AWS call with onDelete retain", async () => {
+        it("leaves the key alone with onDelete retain, releasing its claim with ListTagsForResource and UntagResource only", async () => {
             const { key, db, id, urn, state } = await adopted();
 
             await host.delete(urn, id, state);
 
-            expect(proxy.calls).to.deep.equal([]);
+            // No DescribeDatabase, DescribeKey or UpdateDatabase: the key is not touched.
+            expect(proxy.operations()).to.deep.equal(["ListTagsForResource", "UntagResource"]);
+            expect(inputsOf(proxy, "UntagResource")).to.deep.equal([{ ResourceARN: db.Arn, TagKeys: CLAIM_TAG_KEYS }]);
             expect(await fx.liveKey(db.DatabaseName)).to.equal(key.arn);
         });
     });
@@ -303,7 +318,7 @@ describe("provider host (engine protocol)", function () {
                 const rootHost = await ProviderHost.start({ cwd: path.join(REPO, dir), env: { AWS_ENDPOINT_URL: proxy.endpoint } });
                 try {
                     await rootHost.configure({ "aws:region": REGION });
-                    const news = { databaseName: "metrics", kmsKeyId: UNKNOWN, __provider: provider };
+                    const news = { databaseName: "metrics", kmsKeyId: UNKNOWN, owner: ownerFor("metrics"), __provider: provider };
 
                     const { failures } = await rootHost.check(urnOf("metrics"), {}, news);
 

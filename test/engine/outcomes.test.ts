@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { Fixtures, Key } from "../../lab/fixtures";
-import { HostCallError, InitFailure, Props, ProviderHost, urnOf } from "../../lab/host";
+import { HostCallError, InitFailure, ownerFor, Props, ProviderHost, urnOf } from "../../lab/host";
 import { linkedHostedMoto } from "../support/integration";
 import { RecordingProxy } from "../../lab/proxy";
 
@@ -25,7 +25,8 @@ describe("provider host: writes whose outcome is unknown", function () {
     async function database(): Promise<{ original: Key; key: Key; db: string; urn: string; inputs: Props }> {
         const [original, key] = await Promise.all([fx.createKey(), fx.createKey()]);
         const db = (await fx.createDatabase(original.arn)).DatabaseName;
-        return { original, key, db, urn: urnOf(db), inputs: { databaseName: db, kmsKeyId: key.arn, onDelete: "restore", __provider: provider } };
+        const inputs = { databaseName: db, kmsKeyId: key.arn, onDelete: "restore", owner: ownerFor(db), __provider: provider };
+        return { original, key, db, urn: urnOf(db), inputs };
     }
 
     /** The init-failure detail the host sent with a failed create or update; fails the test otherwise. */
@@ -54,9 +55,11 @@ describe("provider host: writes whose outcome is unknown", function () {
 
             expect(properties).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: original.arn, appliedKmsKeyArn: key.arn });
             expect(properties).to.not.have.property("unresolvedKmsKeyArn");
-            // The SDK's three attempts, then the one DescribeDatabase that settles them.
+            // The claim before the key, the SDK's three attempts, then the one DescribeDatabase that settles them.
             expect(proxy.operations().filter((op) => op !== "DescribeKey")).to.deep.equal([
                 "DescribeDatabase",
+                "ListTagsForResource",
+                "TagResource",
                 "UpdateDatabase",
                 "UpdateDatabase",
                 "UpdateDatabase",
@@ -97,6 +100,7 @@ describe("provider host: writes whose outcome is unknown", function () {
                     kmsKeyArn: original.arn,
                     previousKmsKeyArn: original.arn,
                     unresolvedKmsKeyArn: key.arn,
+                    owner: inputs.owner,
                     __provider: provider,
                 });
                 expect(failed.reasons).to.have.length(1);
@@ -122,8 +126,9 @@ describe("provider host: writes whose outcome is unknown", function () {
 
             expect(finished).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: original.arn, appliedKmsKeyArn: key.arn });
             expect(finished).to.not.have.property("unresolvedKmsKeyArn");
-            // The write had landed: the update sees it and writes nothing.
-            expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+            // The write had landed: the update sees it and writes nothing, key or claim (the claim the create wrote is
+            // this resource's, with the original key).
+            expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource"]);
 
             await host.delete(urn, failed.id, finished);
             expect(await fx.liveKey(db)).to.equal(original.arn);
@@ -166,6 +171,7 @@ describe("provider host: writes whose outcome is unknown", function () {
                 previousKmsKeyArn: original.arn,
                 appliedKmsKeyArn: key.arn,
                 unresolvedKmsKeyArn: rotated.arn,
+                owner: ownerFor(db),
                 __provider: provider,
             });
             expect(await fx.liveKey(db)).to.equal(rotated.arn);

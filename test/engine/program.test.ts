@@ -67,7 +67,8 @@ describe("examples/ program", () => {
         const [{ type, inputs }] = registered;
         expect(type).to.equal(TYPE);
         const { __provider, ...rest } = inputs;
-        expect(rest).to.deep.equal({ databaseName: "metrics", kmsKeyId: "alias/metrics", onDelete: "restore" });
+        // The owner DatabaseKmsKey records in the database's claim: project, stack and resource name.
+        expect(rest).to.deep.equal({ databaseName: "metrics", kmsKeyId: "alias/metrics", onDelete: "restore", owner: "timestream-kms-example/dev/database-key" });
         expect(__provider).to.be.a("string").and.to.include('require("pulumi-timestream-kms/lifecycle")');
     });
 

@@ -2,13 +2,14 @@
  * State written by earlier versions is served by this one (issue 9): each fixture under test/fixtures/state/ is the
  * state a released shape records, its serialized provider included. Through the real host against moto, the
  * operations Pulumi runs on such a state: refresh (read, with the old provider text), diff and update (with the
- * program's current provider), and delete with `onDelete: "restore"` (with the old provider text again).
+ * program's current provider), and delete with `onDelete: "restore"` (with the old provider text again). None of these
+ * states holds an ownership claim (issue 17): the first `pulumi up` after the upgrade claims the database.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { Fixtures, Key } from "../../lab/fixtures";
-import { Props, ProviderHost, urnOf } from "../../lab/host";
+import { ownerFor, Props, ProviderHost, urnOf } from "../../lab/host";
 import { linkedHostedMoto } from "../support/integration";
 import { RecordingProxy } from "../../lab/proxy";
 
@@ -33,7 +34,7 @@ describe("state written by earlier versions", () => {
             const values: Record<string, string> = { DATABASE: db, DATABASE_ARN: made.Arn!, KEY_ID: key.id, KEY_ARN: key.arn, PREVIOUS_ARN: previous.arn };
             const text = fs.readFileSync(path.join(STATES, file), "utf8").replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name]);
             const state = (JSON.parse(text) as { state: Props }).state;
-            const inputs = { databaseName: db, kmsKeyId: key.id, onDelete: "restore", __provider: provider };
+            const inputs = { databaseName: db, kmsKeyId: key.id, onDelete: "restore", owner: ownerFor(db), __provider: provider };
             proxy.reset();
             return { previous, key, db, state, inputs };
         }
@@ -49,22 +50,41 @@ describe("state written by earlier versions", () => {
                 expect(proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
             });
 
-            it("diffs as no change with the program's current provider, and rotates on update", async () => {
+            it("diffs as a change with the program's current provider, whose update claims the database without UpdateDatabase", async () => {
                 const { previous, key, db, state, inputs } = await recorded();
-                expect((await host.diff(urnOf(db), db, state, inputs)).changes).to.equal("DIFF_NONE");
-                expect(proxy.calls, "a key ID compares locally").to.deep.equal([]);
+                expect((await host.diff(urnOf(db), db, state, inputs)).changes).to.equal("DIFF_SOME");
+                expect(proxy.calls, "a key ID compares locally, and diff makes no tag call").to.deep.equal([]);
 
+                const { properties } = await host.update(urnOf(db), db, state, inputs);
+
+                expect(proxy.operations()).to.deep.equal(["ListTagsForResource", "TagResource"]);
+                expect(proxy.calls[1].input).to.deep.equal({
+                    ResourceARN: state.databaseArn,
+                    Tags: [
+                        { Key: "pulumi-timestream-kms:owner", Value: ownerFor(db) },
+                        { Key: "pulumi-timestream-kms:original-key", Value: previous.arn },
+                    ],
+                });
+                expect(properties).to.include({ owner: ownerFor(db), kmsKeyArn: key.arn, previousKmsKeyArn: previous.arn, appliedKmsKeyArn: key.arn });
+                expect((await host.diff(urnOf(db), db, properties, inputs)).changes, "the next pulumi up").to.equal("DIFF_NONE");
+                expect(await fx.liveKey(db)).to.equal(key.arn);
+            });
+
+            it("rotates on update with the program's current provider, claiming the database first, and restores on delete", async () => {
+                const { previous, db, state, inputs } = await recorded();
                 const rotated = await fx.createKey();
                 const news = { ...inputs, kmsKeyId: rotated.arn };
                 expect((await host.diff(urnOf(db), db, state, news)).changes).to.equal("DIFF_SOME");
                 const { properties } = await host.update(urnOf(db), db, state, news);
 
-                expect(properties).to.include({ kmsKeyArn: rotated.arn, previousKmsKeyArn: previous.arn, appliedKmsKeyArn: rotated.arn });
+                expect(properties).to.include({ kmsKeyArn: rotated.arn, previousKmsKeyArn: previous.arn, appliedKmsKeyArn: rotated.arn, owner: ownerFor(db) });
                 expect(await fx.liveKey(db)).to.equal(rotated.arn);
-                expect(key.arn).to.not.equal(rotated.arn);
+                expect(proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
 
+                proxy.reset();
                 await host.delete(urnOf(db), db, properties);
                 expect(await fx.liveKey(db)).to.equal(previous.arn);
+                expect(proxy.operations().filter((op) => op !== "DescribeKey")).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "UpdateDatabase", "UntagResource"]);
             });
 
             it("restores the previous key on delete, with the provider text the state holds", async () => {

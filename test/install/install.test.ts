@@ -11,8 +11,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { Fixtures } from "../../lab/fixtures";
-import { ProviderHost, registeredProvider, urnOf } from "../../lab/host";
-import { hostedMoto, REGION } from "../support/integration";
+import { ownerFor, ProviderHost, registeredProvider, urnOf } from "../../lab/host";
+import { CLAIM_TAG_KEYS, claimTags, hostedMoto, inputsOf, REGION } from "../support/integration";
 import { RecordingProxy } from "../../lab/proxy";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -80,12 +80,14 @@ describe("installed from the npm tarball", function () {
         const [original, wanted] = await Promise.all([fx.createKey(), fx.createKey()]);
         const db = await fx.createDatabase(original.arn);
         const urn = urnOf(db.DatabaseName);
-        const inputs = { databaseName: db.DatabaseName, kmsKeyId: wanted.id, onDelete: "restore", __provider: provider };
+        const owner = ownerFor(db.DatabaseName);
+        const inputs = { databaseName: db.DatabaseName, kmsKeyId: wanted.id, onDelete: "restore", owner, __provider: provider };
 
         const created = await host.create(urn, inputs);
         expect(created.id).to.equal(db.DatabaseName);
-        expect(created.properties).to.include({ kmsKeyArn: wanted.arn, previousKmsKeyArn: original.arn, region: REGION, __provider: provider });
-        expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+        expect(created.properties).to.include({ kmsKeyArn: wanted.arn, previousKmsKeyArn: original.arn, region: REGION, owner, __provider: provider });
+        expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+        expect(inputsOf(proxy, "TagResource")).to.deep.equal([{ ResourceARN: db.Arn, Tags: claimTags(original.arn, owner) }]);
 
         proxy.reset();
         const read = await host.read(urn, created.id, created.properties);
@@ -96,8 +98,9 @@ describe("installed from the npm tarball", function () {
 
         proxy.reset();
         await host.delete(urn, created.id, read.properties);
-        expect(proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
-        expect(proxy.calls[2].input).to.deep.equal({ DatabaseName: db.DatabaseName, KmsKeyId: original.arn });
+        expect(proxy.operations()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "DescribeKey", "UpdateDatabase", "UntagResource"]);
+        expect(inputsOf(proxy, "UpdateDatabase")).to.deep.equal([{ DatabaseName: db.DatabaseName, KmsKeyId: original.arn }]);
+        expect(inputsOf(proxy, "UntagResource")).to.deep.equal([{ ResourceARN: db.Arn, TagKeys: CLAIM_TAG_KEYS }]);
         expect(await fx.liveKey(db.DatabaseName)).to.equal(original.arn);
     });
 
@@ -107,7 +110,7 @@ describe("installed from the npm tarball", function () {
         const bare = await ProviderHost.start({ cwd: empty, pulumiFrom: project, env: { AWS_ENDPOINT_URL: proxy.endpoint } });
         try {
             await bare.configure({ "aws:region": REGION });
-            const error = await bare.check(urnOf("db"), {}, { databaseName: "db1", kmsKeyId: "alias/a", __provider: provider }).then(
+            const error = await bare.check(urnOf("db"), {}, { databaseName: "db1", kmsKeyId: "alias/a", owner: ownerFor("db"), __provider: provider }).then(
                 () => undefined,
                 (e: Error) => e,
             );

@@ -10,7 +10,7 @@ import type { DatabaseKmsKeyInputs } from "../../provider/lifecycle";
 import { Fixtures } from "../../lab/fixtures";
 import { motoOrSkip } from "../../lab/moto";
 import { RecordingProxy } from "../../lab/proxy";
-import { configuredProvider, REGION, restoreEnv } from "../support/integration";
+import { claimTags, configuredProvider, inputsOf, OWNER, REGION, restoreEnv } from "../support/integration";
 
 // The settings through which the SDK picks endpoints; each test sets its own.
 const ENDPOINT_SETTINGS = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_TIMESTREAM_WRITE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"];
@@ -52,18 +52,23 @@ describe("DatabaseKmsKeyProvider endpoints without AWS_ENDPOINT_URL (proxy in aw
             if (variable !== undefined) process.env[variable] = proxy.endpoint;
             const provider = await configuredProvider();
 
-            const { id, outs } = await provider.create({ databaseName: db, kmsKeyId: key.id, ...extraInputs(proxy.endpoint) });
+            const { id, outs } = await provider.create({ databaseName: db, kmsKeyId: key.id, owner: OWNER, ...extraInputs(proxy.endpoint) });
 
             expect(id).to.equal(db);
-            expect(outs).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: previous.arn, region: REGION, ...extraInputs(proxy.endpoint) });
-            // Both calls of create go out at once, so their order is not fixed; UpdateDatabase comes after both.
-            expect(proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+            expect(outs).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: previous.arn, region: REGION, owner: OWNER, ...extraInputs(proxy.endpoint) });
+            // The first two calls of create go out at once, so their order is not fixed; the claim's calls and
+            // UpdateDatabase come after both, through the same Timestream endpoint.
+            expect(proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+            expect(proxy.operations().slice(2)).to.deep.equal(["ListTagsForResource", "TagResource", "UpdateDatabase"]);
             expect(proxy.count("DescribeEndpoints")).to.equal(0);
             expect(proxy.calls.map((c) => [c.service, c.region])).to.have.deep.members([
                 ["timestream", REGION],
                 ["kms", REGION],
                 ["timestream", REGION],
+                ["timestream", REGION],
+                ["timestream", REGION],
             ]);
+            expect(inputsOf(proxy, "TagResource")).to.deep.equal([{ ResourceARN: outs.databaseArn, Tags: claimTags(previous.arn) }]);
             expect(proxy.calls.filter((c) => c.operation === "UpdateDatabase").map((c) => c.input)).to.deep.equal([{ DatabaseName: db, KmsKeyId: key.arn }]);
             expect(await fx.liveKey(db)).to.equal(key.arn);
         });

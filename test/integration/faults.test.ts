@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { freePort } from "../../lab/moto";
-import { builtAws, configuredProvider, proxiedMoto, REGION, rejectionOf, restoreEnv } from "../support/integration";
+import { builtAws, configuredProvider, OWNER, proxiedMoto, REGION, rejectionOf, restoreEnv } from "../support/integration";
 
 // Faults are answered by the proxy before anything reaches moto, so its answer mode cannot change these outcomes: one mode is enough.
 describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () {
@@ -20,10 +20,18 @@ describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () 
         env.proxy.inject("DescribeDatabase", "throttle", "throttle");
         const provider = await configuredProvider();
 
-        const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn });
+        const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn, owner: OWNER });
 
         expect(outs.kmsKeyArn).to.equal(key.arn);
-        expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeDatabase", "DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+        expect(env.proxy.sortedOperations()).to.deep.equal([
+            "DescribeDatabase",
+            "DescribeDatabase",
+            "DescribeDatabase",
+            "DescribeKey",
+            "ListTagsForResource",
+            "TagResource",
+            "UpdateDatabase",
+        ]);
         expect(await env.fx.liveKey(db)).to.equal(key.arn);
     });
 
@@ -32,7 +40,7 @@ describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () 
         env.proxy.injectAlways("UpdateDatabase", "500");
         const provider = await configuredProvider();
 
-        const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: key.arn }));
+        const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: key.arn, owner: OWNER }));
 
         expect(error.code).to.equal("Unavailable");
         expect(error.message).to.equal(
@@ -40,14 +48,19 @@ describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () 
                 "(InternalServerException: injected 500 by the test proxy, HTTP 500). Try again later",
         );
         // The second DescribeDatabase settles the unknown outcome: the database kept its key, so the write did not apply.
+        // The claim was written before the key, as always, and is removed again: Pulumi records no resource to own it.
         expect(env.proxy.operations().filter((op) => op !== "DescribeKey")).to.deep.equal([
             "DescribeDatabase",
+            "ListTagsForResource",
+            "TagResource",
             "UpdateDatabase",
             "UpdateDatabase",
             "UpdateDatabase",
             "DescribeDatabase",
+            "UntagResource",
         ]);
         expect(await env.fx.liveKey(db)).to.equal(previous.arn);
+        expect(await env.fx.tags((await env.fx.describeDatabase(db))!.Arn!)).to.deep.equal([]);
     });
 
     it("retries an UpdateDatabase whose connection was dropped and adopts the database", async () => {
@@ -55,11 +68,11 @@ describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () 
         env.proxy.inject("UpdateDatabase", "drop");
         const provider = await configuredProvider();
 
-        const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn });
+        const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn, owner: OWNER });
 
         // The SDK treats the reset socket (ECONNRESET) as transient and sends the request again.
         expect(outs.kmsKeyArn).to.equal(key.arn);
-        expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase", "UpdateDatabase"]);
+        expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase", "UpdateDatabase"]);
         expect(await env.fx.liveKey(db)).to.equal(key.arn);
     });
 
@@ -71,7 +84,7 @@ describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () 
             const provider = await configuredProvider();
             const started = Date.now();
 
-            const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: key.arn }));
+            const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: key.arn, owner: OWNER }));
 
             expect(Date.now() - started).to.be.below(5_000);
             expect(error.code).to.equal("Unreachable");
@@ -87,7 +100,7 @@ describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () 
         env.proxy.injectAlways("DescribeDatabase", "drop");
         const provider = await configuredProvider();
 
-        const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: key.arn }));
+        const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: key.arn, owner: OWNER }));
 
         expect(error.code).to.equal("Unreachable");
         expect(error.message).to.include(`create of database "${db}" in ${REGION}`).and.include("socket hang up").and.include("could not be reached");

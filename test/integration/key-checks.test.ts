@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { Fixtures, Key } from "../../lab/fixtures";
-import { configuredProvider, OTHER_REGION, proxiedMoto, REGION, rejectionOf } from "../support/integration";
+import { configuredProvider, inputsOf, OTHER_REGION, OWNER, proxiedMoto, REGION, rejectionOf } from "../support/integration";
 import type { ProxyMode } from "../../lab/proxy";
 
 /** A key Timestream cannot use, how a resource names it, and what the refusal must say. */
@@ -45,15 +45,18 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
         for (const unusable of UNUSABLE_KEYS) {
             const describeKey = unusable.describes ? ["DescribeKey"] : [];
 
-            it(`refuses ${unusable.kind} on create with KeyUnusable, before any UpdateDatabase`, async () => {
+            it(`refuses ${unusable.kind} on create with KeyUnusable, before any write (the claim's TagResource or UpdateDatabase)`, async () => {
                 const { previous, db } = await database();
                 const kmsKeyId = await unusable.make(env.fx);
                 const provider = await configuredProvider();
 
-                const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId }));
+                const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId, owner: OWNER }));
 
                 expect(error.code).to.equal("KeyUnusable");
                 expect(error.message).to.include(`database "${db}" in ${REGION}`).and.include(kmsKeyId).and.include(unusable.says);
+                // KeyUnusable means nothing was written ("No change was made"): a key that cannot protect the database
+                // is refused before the claim, which would otherwise stay on a database no state holds.
+                expect(inputsOf(env.proxy, "TagResource")).to.deep.equal([]);
                 expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", ...describeKey]);
                 expect(await env.fx.liveKey(db)).to.equal(previous.arn);
             });
@@ -62,15 +65,16 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 const { db } = await database();
                 const key = await env.fx.createKey();
                 const provider = await configuredProvider();
-                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn });
+                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn, owner: OWNER });
                 const kmsKeyId = await unusable.make(env.fx);
                 env.proxy.reset();
 
-                const error = await rejectionOf(provider.update(db, outs, { databaseName: db, kmsKeyId }));
+                const error = await rejectionOf(provider.update(db, outs, { databaseName: db, kmsKeyId, owner: OWNER }));
 
                 expect(error.code).to.equal("KeyUnusable");
                 expect(error.message).to.include(`database "${db}" in ${REGION}`).and.include(kmsKeyId).and.include(unusable.says);
-                // Resolving an alias to compare it with the state and describing the key to write share one answer.
+                // Resolving an alias to compare it with the state and describing the key to write share one answer. The key
+                // is refused before the claim is read.
                 expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", ...describeKey]);
                 expect(await env.fx.liveKey(db)).to.equal(key.arn);
             });
@@ -80,9 +84,9 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 const kmsKeyId = await unusable.make(env.fx);
                 const provider = await configuredProvider();
 
-                const { inputs, failures } = await provider.check({}, { databaseName: db, kmsKeyId });
+                const { inputs, failures } = await provider.check({}, { databaseName: db, kmsKeyId, owner: OWNER });
 
-                expect(inputs).to.deep.equal({ databaseName: db, kmsKeyId });
+                expect(inputs).to.deep.equal({ databaseName: db, kmsKeyId, owner: OWNER });
                 expect(failures.map((f) => f.property)).to.deep.equal(["kmsKeyId"]);
                 expect(failures[0].reason).to.include(db).and.include(kmsKeyId).and.include(unusable.says);
                 expect(env.proxy.operations()).to.deep.equal(describeKey);
@@ -94,11 +98,9 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
             const key = await env.fx.createKey();
             const provider = await configuredProvider();
 
-            expect(await provider.check({}, { databaseName: db, kmsKeyId: key.id })).to.deep.equal({ inputs: { databaseName: db, kmsKeyId: key.id }, failures: [] });
-            expect(await provider.check({ databaseName: db, kmsKeyId: key.id }, { databaseName: db, kmsKeyId: key.id })).to.deep.equal({
-                inputs: { databaseName: db, kmsKeyId: key.id },
-                failures: [],
-            });
+            const inputs = { databaseName: db, kmsKeyId: key.id, owner: OWNER };
+            expect(await provider.check({}, inputs)).to.deep.equal({ inputs, failures: [] });
+            expect(await provider.check(inputs, inputs)).to.deep.equal({ inputs, failures: [] });
 
             expect(env.proxy.operations()).to.deep.equal(["DescribeKey"]);
             expect(env.proxy.calls[0].input).to.deep.equal({ KeyId: key.id });
@@ -108,7 +110,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
             const { previous, db } = await database();
             const key = await env.fx.createKey();
             const provider = await configuredProvider();
-            const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn, onDelete: "restore" });
+            const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn, onDelete: "restore", owner: OWNER });
             await env.fx.disableKey(previous);
             env.proxy.reset();
 
@@ -116,15 +118,16 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
             expect(error.code).to.equal("KeyUnusable");
             expect(error.message).to.include(`database "${db}" in ${REGION}`).and.include(previous.arn).and.include("its state is Disabled");
-            expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
+            // The claim is read first and kept: the resource stays in state, still owning the database.
+            expect(env.proxy.operations()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "DescribeKey"]);
             expect(await env.fx.liveKey(db)).to.equal(key.arn);
         });
 
         it("reports keyManager and keyState of the key in use, refreshed by read", async () => {
             const { db } = await database();
             const key = await env.fx.createKey();
-            const { outs } = await (await configuredProvider()).create({ databaseName: db, kmsKeyId: key.arn });
-            expect(outs).to.include({ keyManager: "CUSTOMER", keyState: "Enabled" });
+            const { outs } = await (await configuredProvider()).create({ databaseName: db, kmsKeyId: key.arn, owner: OWNER });
+            expect(outs).to.include({ keyManager: "CUSTOMER", keyState: "Enabled", owner: OWNER });
             await env.fx.disableKey(key);
             env.proxy.reset();
 
@@ -140,7 +143,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
             const alias = await env.fx.createAlias(key);
             const dbs = await Promise.all(Array.from({ length: 8 }, () => database()));
             const provider = await configuredProvider();
-            const create = ({ db }: { db: string }, kmsKeyId: string) => provider.create({ databaseName: db, kmsKeyId });
+            const create = ({ db }: { db: string }, kmsKeyId: string) => provider.create({ databaseName: db, kmsKeyId, owner: OWNER });
 
             // Created at once, as the engine does with its default parallelism.
             const created = await Promise.all(dbs.slice(0, 6).map((d) => create(d, alias.name)));
@@ -155,7 +158,10 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
             ]);
             expect(env.proxy.count("DescribeDatabase")).to.equal(dbs.length);
             expect(env.proxy.count("UpdateDatabase")).to.equal(dbs.length);
-            expect(env.proxy.count()).to.equal(3 + 2 * dbs.length);
+            // Each create claims its own database: one ListTagsForResource and one TagResource each.
+            expect(env.proxy.count("ListTagsForResource")).to.equal(dbs.length);
+            expect(env.proxy.count("TagResource")).to.equal(dbs.length);
+            expect(env.proxy.count()).to.equal(3 + 4 * dbs.length);
         });
     });
 }

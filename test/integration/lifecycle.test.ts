@@ -8,7 +8,7 @@ import { expect } from "chai";
 import type { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs } from "../../provider/lifecycle";
 import type { TimestreamWriteClient } from "@aws-sdk/client-timestream-write";
 import { Alias, Key, uniqueName } from "../../lab/fixtures";
-import { configuredProvider, OTHER_REGION, proxiedMoto, REGION, rejectionOf, restoreEnv } from "../support/integration";
+import { CLAIM_TAG_KEYS, claimTags, configuredProvider, inputsOf, OTHER_REGION, OWNER, proxiedMoto, REGION, rejectionOf, restoreEnv } from "../support/integration";
 import type { ProxyMode } from "../../lab/proxy";
 
 const KEY_FORMS: [string, (key: Key, alias: Alias) => string][] = [
@@ -34,16 +34,20 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                     const kmsKeyId = idOf(key, await env.fx.createAlias(key));
                     const provider = await configuredProvider();
 
-                    const { id, outs } = await provider.create({ databaseName: db, kmsKeyId });
+                    const { id, outs } = await provider.create({ databaseName: db, kmsKeyId, owner: OWNER });
 
                     expect(id).to.equal(db);
                     expect(outs).to.include({ databaseName: db, kmsKeyId, region: REGION, onDelete: "retain", kmsKeyArn: key.arn, previousKmsKeyArn: previous.arn });
-                    expect(outs).to.include({ keyManager: "CUSTOMER", keyState: "Enabled", tableCount: 0 });
+                    expect(outs).to.include({ keyManager: "CUSTOMER", keyState: "Enabled", tableCount: 0, owner: OWNER });
                     expect(outs.databaseArn).to.equal(`arn:aws:timestream:${REGION}:123456789012:database/${db}`);
-                    expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
-                    expect(env.proxy.operations().at(-1)).to.equal("UpdateDatabase");
+                    expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+                    // The database and the key at once, then the claim (the original key recorded) before the key is written.
+                    expect(env.proxy.operations().slice(2)).to.deep.equal(["ListTagsForResource", "TagResource", "UpdateDatabase"]);
+                    expect(inputsOf(env.proxy, "ListTagsForResource")).to.deep.equal([{ ResourceARN: outs.databaseArn }]);
+                    expect(inputsOf(env.proxy, "TagResource")).to.deep.equal([{ ResourceARN: outs.databaseArn, Tags: claimTags(previous.arn) }]);
                     expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: key.arn }]);
                     expect(await env.fx.liveKey(db)).to.equal(key.arn);
+                    expect(await env.fx.tags(outs.databaseArn)).to.have.deep.members(claimTags(previous.arn));
                 });
             }
 
@@ -54,19 +58,20 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 const { DatabaseName: db } = await env.fx.createDatabase(alias.name);
                 const provider = await configuredProvider();
 
-                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.id });
+                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.id, owner: OWNER });
 
-                expect(outs).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: key.arn, keyState: "Enabled" });
-                // In moto mode the live alias needs its own DescribeKey to be compared.
+                expect(outs).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: key.arn, keyState: "Enabled", owner: OWNER });
+                // In moto mode the live alias needs its own DescribeKey to be compared. The claim is recorded all the same.
                 const describeKeys = mode === "moto" ? ["DescribeKey", "DescribeKey"] : ["DescribeKey"];
-                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", ...describeKeys]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", ...describeKeys, "ListTagsForResource", "TagResource"]);
+                expect(inputsOf(env.proxy, "TagResource")).to.deep.equal([{ ResourceARN: outs.databaseArn, Tags: claimTags(key.arn) }]);
             });
 
             it("refuses a nonexistent database with DatabaseNotFound and no UpdateDatabase", async () => {
                 const key = await env.fx.createKey();
                 const provider = await configuredProvider();
 
-                const error = await rejectionOf(provider.create({ databaseName: "never-created-db", kmsKeyId: key.arn }));
+                const error = await rejectionOf(provider.create({ databaseName: "never-created-db", kmsKeyId: key.arn, owner: OWNER }));
 
                 expect(error.code).to.equal("DatabaseNotFound");
                 expect(error.message).to.include('database "never-created-db"').and.include(REGION).and.include(key.arn);
@@ -77,7 +82,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 const { previous, db } = await databaseAndKey();
                 const provider = await configuredProvider();
 
-                const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: "alias/never-created" }));
+                const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: "alias/never-created", owner: OWNER }));
 
                 expect(error.code).to.equal("KeyNotFound");
                 expect(error.message).to.include(db).and.include("alias/never-created");
@@ -91,7 +96,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
             async function adopted(extra: Partial<DatabaseKmsKeyInputs> = {}) {
                 const { previous, db, key } = await databaseAndKey();
                 const provider = await configuredProvider();
-                const inputs: DatabaseKmsKeyInputs = { databaseName: db, kmsKeyId: key.arn, ...extra };
+                const inputs: DatabaseKmsKeyInputs = { databaseName: db, kmsKeyId: key.arn, owner: OWNER, ...extra };
                 const { outs } = await provider.create(inputs);
                 env.proxy.reset();
                 return { provider, previous, db, key, inputs, outs };
@@ -103,7 +108,8 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 const read = await provider.read(db, outs);
 
                 expect(read).to.deep.equal({ id: db, props: outs });
-                // Refresh does not reuse the create's answer: answers for writes last one operation.
+                expect(read.props.owner).to.equal(OWNER);
+                // Refresh does not reuse the create's answer: answers for writes last one operation. It makes no tag call.
                 expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey"]);
             });
 
@@ -113,8 +119,10 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 const updated = await provider.update(db, outs, { ...inputs, kmsKeyId: next.id });
 
-                expect(updated.outs).to.include({ kmsKeyId: next.id, kmsKeyArn: next.arn, previousKmsKeyArn: previous.arn, keyState: "Enabled" });
-                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(updated.outs).to.include({ kmsKeyId: next.id, kmsKeyArn: next.arn, previousKmsKeyArn: previous.arn, keyState: "Enabled", owner: OWNER });
+                // The claim is checked before the write; it is already this resource's, so it is not written again.
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "UpdateDatabase"]);
+                expect(env.proxy.operations().slice(2)).to.deep.equal(["ListTagsForResource", "UpdateDatabase"]);
                 expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: next.arn }]);
                 expect(await env.fx.liveKey(db)).to.equal(next.arn);
             });
@@ -150,7 +158,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 // Key A is described again: the create's answer does not outlive the create. In moto mode the live alias moto
                 // echoes is resolved too.
                 const liveAlias = mode === "moto" ? ["DescribeKey"] : [];
-                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", ...liveAlias, "UpdateDatabase"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", ...liveAlias, "ListTagsForResource", "UpdateDatabase"]);
                 expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: key.arn }]);
                 expect(await env.fx.liveKey(db)).to.equal(key.arn);
             });
@@ -184,28 +192,36 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
             async function adopted(onDelete: "retain" | "restore") {
                 const { previous, db, key } = await databaseAndKey();
                 const provider = await configuredProvider();
-                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn, onDelete });
+                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn, onDelete, owner: OWNER });
                 env.proxy.reset();
                 return { provider, previous, db, key, outs };
             }
 
-            it("puts the previous key back with onDelete restore, in one UpdateDatabase", async () => {
+            /** What UntagResource sends to release this resource's claim. */
+            const release = (outs: DatabaseKmsKeyOutputs) => [{ ResourceARN: outs.databaseArn, TagKeys: CLAIM_TAG_KEYS }];
+
+            it("puts the previous key back with onDelete restore, in one UpdateDatabase, then releases its claim", async () => {
                 const { provider, previous, db, outs } = await adopted("restore");
 
                 await provider.delete(db, outs);
 
-                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(env.proxy.operations()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "DescribeKey", "UpdateDatabase", "UntagResource"]);
                 expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: previous.arn }]);
+                expect(inputsOf(env.proxy, "UntagResource")).to.deep.equal(release(outs));
                 expect(await env.fx.liveKey(db)).to.equal(previous.arn);
+                expect(await env.fx.tags(outs.databaseArn)).to.deep.equal([]);
             });
 
-            it("leaves the key with onDelete retain, making no AWS call", async () => {
+            it("leaves the key with onDelete retain, releasing its claim with ListTagsForResource and UntagResource only", async () => {
                 const { provider, db, key, outs } = await adopted("retain");
 
                 await provider.delete(db, outs);
 
-                expect(env.proxy.operations()).to.deep.equal([]);
+                // No DescribeDatabase, DescribeKey or UpdateDatabase: the key is not touched.
+                expect(env.proxy.operations()).to.deep.equal(["ListTagsForResource", "UntagResource"]);
+                expect(inputsOf(env.proxy, "UntagResource")).to.deep.equal(release(outs));
                 expect(await env.fx.liveKey(db)).to.equal(key.arn);
+                expect(await env.fx.tags(outs.databaseArn)).to.deep.equal([]);
             });
 
             it("leaves a key someone changed since in place on restore", async () => {
@@ -215,7 +231,8 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 await provider.delete(db, outs);
 
-                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase"]);
+                // The claim is still this resource's, so it is released, but the key is left.
+                expect(env.proxy.operations()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "UntagResource"]);
                 expect(await env.fx.liveKey(db)).to.equal(other.arn);
             });
 
@@ -229,7 +246,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 await provider.delete(db, refreshed);
 
                 expect(refreshed.kmsKeyArn).to.equal(other.arn);
-                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase"]);
+                expect(env.proxy.operations()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "UntagResource"]);
                 expect(await env.fx.liveKey(db)).to.equal(other.arn);
             });
 
@@ -239,7 +256,10 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 await provider.delete(db, outs);
 
-                expect(env.proxy.operations()).to.deep.equal(["DescribeDatabase"]);
+                // moto keeps a deleted database's tags, so ListTagsForResource still shows this resource's claim, the
+                // restore finds the database gone, and the claim is released (AWS answers ResourceNotFoundException to
+                // ListTagsForResource instead, and the delete ends there).
+                expect(env.proxy.operations()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "UntagResource"]);
             });
         });
 
@@ -248,11 +268,12 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 const { db, key } = await databaseAndKey();
                 const provider = await configuredProvider({ "aws:region": REGION });
 
-                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn });
+                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn, owner: OWNER });
 
                 expect(outs.region).to.equal(REGION);
                 expect(outs.databaseArn).to.match(new RegExp(`^arn:aws:timestream:${REGION}:`));
-                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+                expect(env.proxy.calls.map((c) => c.region)).to.deep.equal(env.proxy.calls.map(() => REGION));
             });
 
             it("uses the region input over aws:region", async () => {
@@ -261,11 +282,14 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 const { DatabaseName: db } = await west.createDatabase();
                 const provider = await configuredProvider({ "aws:region": REGION });
 
-                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.id, region: OTHER_REGION });
+                const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.id, region: OTHER_REGION, owner: OWNER });
 
                 expect(outs).to.include({ region: OTHER_REGION, kmsKeyArn: key.arn });
                 expect(outs.databaseArn).to.match(new RegExp(`^arn:aws:timestream:${OTHER_REGION}:`));
-                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+                // The claim goes to the database in the region input's region, like every other call.
+                expect(env.proxy.calls.map((c) => c.region)).to.deep.equal(env.proxy.calls.map(() => OTHER_REGION));
+                expect(inputsOf(env.proxy, "TagResource")).to.deep.equal([{ ResourceARN: outs.databaseArn, Tags: claimTags(outs.previousKmsKeyArn) }]);
                 expect(await west.liveKey(db)).to.equal(key.arn);
             });
 
@@ -277,12 +301,13 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 process.env.AWS_REGION = OTHER_REGION;
                 try {
                     const provider = await configuredProvider({});
-                    const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn });
+                    const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.arn, owner: OWNER });
                     expect(outs.region).to.equal(OTHER_REGION);
                 } finally {
                     restoreEnv("AWS_REGION", saved);
                 }
-                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+                expect(env.proxy.calls.map((c) => c.region)).to.deep.equal(env.proxy.calls.map(() => OTHER_REGION));
                 expect(await west.liveKey(db)).to.equal(key.arn);
             });
 
@@ -300,8 +325,8 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 const outs: DatabaseKmsKeyOutputs[] = [];
                 for (const name of names) {
-                    outs.push((await provider.create({ databaseName: name, kmsKeyId: eastKey.arn })).outs);
-                    outs.push((await provider.create({ databaseName: name, kmsKeyId: westKey.arn, region: OTHER_REGION })).outs);
+                    outs.push((await provider.create({ databaseName: name, kmsKeyId: eastKey.arn, owner: OWNER })).outs);
+                    outs.push((await provider.create({ databaseName: name, kmsKeyId: westKey.arn, region: OTHER_REGION, owner: OWNER })).outs);
                 }
 
                 expect(outs.map((o) => [o.region, o.kmsKeyArn, o.databaseArn.split(":")[3]])).to.deep.equal([
@@ -314,11 +339,18 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                     expect(await env.fx.liveKey(name)).to.equal(eastKey.arn);
                     expect(await west.liveKey(name)).to.equal(westKey.arn);
                 }
-                // Per region: each create describes its key once, its DescribeDatabase and UpdateDatabase.
+                // Per region: each create describes its key once, its DescribeDatabase, its claim (ListTagsForResource and
+                // TagResource on that region's database) and UpdateDatabase.
                 const perRegion = (region: string) => env.proxy.calls.filter((c) => c.region === region).map((c) => c.operation).sort();
-                const expected = ["DescribeDatabase", "DescribeDatabase", "DescribeKey", "DescribeKey", "UpdateDatabase", "UpdateDatabase"];
+                const expected = [
+                    ...["DescribeDatabase", "DescribeDatabase", "DescribeKey", "DescribeKey", "ListTagsForResource", "ListTagsForResource"],
+                    ...["TagResource", "TagResource", "UpdateDatabase", "UpdateDatabase"],
+                ];
                 expect(perRegion(REGION)).to.deep.equal(expected);
                 expect(perRegion(OTHER_REGION)).to.deep.equal(expected);
+                const claimedArns = (region: string) => env.proxy.calls.filter((c) => c.region === region && c.operation === "TagResource").map((c) => c.input.ResourceARN);
+                expect(claimedArns(REGION)).to.deep.equal([outs[0].databaseArn, outs[2].databaseArn]);
+                expect(claimedArns(OTHER_REGION)).to.deep.equal([outs[1].databaseArn, outs[3].databaseArn]);
                 // One client per region, read off the provider's session: the calls alone cannot tell clients apart.
                 const session = (provider as unknown as { aws: { timestreamClients: Map<string, TimestreamWriteClient> } }).aws;
                 const clients = [...session.timestreamClients.values()];
@@ -332,7 +364,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 const alias = await env.fx.createAlias(key);
                 const { DatabaseName: db } = await env.fx.createDatabase(key.arn);
                 const provider = await configuredProvider();
-                const inputs = { databaseName: db, kmsKeyId: key.arn };
+                const inputs = { databaseName: db, kmsKeyId: key.arn, owner: OWNER };
                 const { outs } = await provider.create(inputs);
                 env.proxy.reset();
 

@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { KMSClient, ReplicateKeyCommand } from "@aws-sdk/client-kms";
 import { Key } from "../../lab/fixtures";
 import { TEST_CREDENTIALS } from "../../lab/moto";
-import { configuredProvider, OTHER_REGION, proxiedMoto, REGION, rejectionOf } from "../support/integration";
+import { configuredProvider, OTHER_REGION, OWNER, proxiedMoto, REGION, rejectionOf } from "../support/integration";
 
 describe("DatabaseKmsKeyProvider with multi-Region keys against moto (proxy in aws mode)", function () {
     const env = proxiedMoto("aws");
@@ -36,10 +36,10 @@ describe("DatabaseKmsKeyProvider with multi-Region keys against moto (proxy in a
         const { previous, db } = await database();
         const provider = await configuredProvider();
 
-        const { outs } = await provider.create({ databaseName: db, kmsKeyId: primary.id });
+        const { outs } = await provider.create({ databaseName: db, kmsKeyId: primary.id, owner: OWNER });
 
         expect(outs).to.include({ kmsKeyId: primary.id, kmsKeyArn: replicaArn, previousKmsKeyArn: previous.arn, keyState: "Enabled", keyManager: "CUSTOMER" });
-        expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "UpdateDatabase"]);
+        expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
         const describeKey = env.proxy.calls.find((c) => c.operation === "DescribeKey")!;
         expect([describeKey.region, describeKey.input]).to.deep.equal([REGION, { KeyId: primary.id }]);
         expect(env.proxy.calls.filter((c) => c.operation === "UpdateDatabase").map((c) => c.input)).to.deep.equal([{ DatabaseName: db, KmsKeyId: replicaArn }]);
@@ -51,7 +51,7 @@ describe("DatabaseKmsKeyProvider with multi-Region keys against moto (proxy in a
         const { previous, db } = await database();
         const provider = await configuredProvider();
 
-        const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: primary.arn }));
+        const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: primary.arn, owner: OWNER }));
 
         expect(error.code).to.equal("KeyUnusable");
         expect(error.message)
@@ -67,7 +67,7 @@ describe("DatabaseKmsKeyProvider with multi-Region keys against moto (proxy in a
         const { previous, db } = await database();
         const provider = await configuredProvider();
 
-        const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: primary.id }));
+        const error = await rejectionOf(provider.create({ databaseName: db, kmsKeyId: primary.id, owner: OWNER }));
 
         expect(error.code).to.equal("KeyNotFound");
         expect(error.message).to.include(`database "${db}" in ${REGION} with KMS key "${primary.id}"`);

@@ -10,12 +10,40 @@ import type * as aws from "../../provider/aws";
 import { Fixtures } from "../../lab/fixtures";
 import { Moto, motoOrSkip } from "../../lab/moto";
 import { ProxyMode, RecordingProxy } from "../../lab/proxy";
-import { linkedProject, ProviderHost, registeredProvider } from "../../lab/host";
+import { linkedProject, ownerFor, ProviderHost, registeredProvider } from "../../lab/host";
 import { configured, REGION, rejectionOfType } from "./common";
 
 export { REGION };
 /** A second region, for region input and two-region tests. */
 export const OTHER_REGION = "us-west-2";
+
+/**
+ * The `owner` input the integration suites send, as every program's DatabaseKmsKey does: the owner a resource named
+ * "database-key" in the test stack records (see `ownerFor`).
+ */
+export const OWNER = ownerFor("database-key");
+
+/** The tag keys of the ownership claim, spelled out: what TagResource writes and UntagResource removes. */
+export const CLAIM_TAG_KEYS = ["pulumi-timestream-kms:owner", "pulumi-timestream-kms:original-key"];
+
+/**
+ * The tags of the claim `owner` records on a database whose key was `originalKeyArn` before its first owner took it,
+ * as TagResource sends them.
+ *
+ * @example
+ * expect(inputsOf(env.proxy, "TagResource")).to.deep.equal([{ ResourceARN: outs.databaseArn, Tags: claimTags(previous.arn) }]);
+ */
+export function claimTags(originalKeyArn: string, owner = OWNER): { Key: string; Value: string }[] {
+    return [
+        { Key: CLAIM_TAG_KEYS[0], Value: owner },
+        { Key: CLAIM_TAG_KEYS[1], Value: originalKeyArn },
+    ];
+}
+
+/** The request bodies of every `operation` the proxy saw, in the order they arrived. */
+export function inputsOf(proxy: RecordingProxy, operation: string): Record<string, unknown>[] {
+    return proxy.calls.filter((c) => c.operation === operation).map((c) => c.input);
+}
 
 /** The built package's lifecycle module (run `npm run build` first): the code users get. */
 export const built = require("../../dist/lifecycle") as typeof lifecycle;

@@ -369,7 +369,16 @@ describe("aws", () => {
         it("lists every IAM action the provider needs on AccessDenied", () => {
             const message = toDatabaseKmsKeyError(awsError(AccessDeniedException, "no", meta()), CONTEXT).message;
             for (const action of REQUIRED_IAM_ACTIONS) expect(message).to.include(action);
-            expect(REQUIRED_IAM_ACTIONS).to.include.members(["timestream:DescribeEndpoints", "timestream:DescribeDatabase", "timestream:UpdateDatabase", "kms:DescribeKey", "kms:CreateGrant"]);
+            expect(REQUIRED_IAM_ACTIONS).to.include.members([
+                "timestream:DescribeEndpoints",
+                "timestream:DescribeDatabase",
+                "timestream:UpdateDatabase",
+                "timestream:ListTagsForResource",
+                "timestream:TagResource",
+                "timestream:UntagResource",
+                "kms:DescribeKey",
+                "kms:CreateGrant",
+            ]);
         });
 
         it("says an expired SSO session has expired, not that no credentials were found", () => {

@@ -9,14 +9,18 @@ import { mockClient, AwsClientStub } from "aws-sdk-client-mock";
 import {
     Database,
     DescribeDatabaseCommand,
+    ListTagsForResourceCommand,
     ResourceNotFoundException,
+    TagResourceCommand,
     TimestreamWriteClient,
+    UntagResourceCommand,
     UpdateDatabaseCommand,
 } from "@aws-sdk/client-timestream-write";
 import { DescribeKeyCommand, KeyMetadata, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DatabaseKmsKeyError } from "../../provider/aws";
 import { DatabaseKmsKeyOutputs, DatabaseKmsKeyProvider } from "../../provider/lifecycle";
+import { ORIGINAL_KEY_TAG, OWNER_TAG, Tag } from "../../provider/ownership";
 
 import { configured, REGION, rejectionOfType } from "../support/common";
 
@@ -31,6 +35,11 @@ export const KEY_OLD = "aaaabbbb-cccc-dddd-eeee-ffff00001111";
 export const keyArn = (id: string, region = REGION) => `arn:aws:kms:${region}:${ACCOUNT}:key/${id}`;
 export const aliasArn = (name: string, region = REGION) => `arn:aws:kms:${region}:${ACCOUNT}:alias/${name}`;
 export const databaseArn = (name: string, region = REGION) => `arn:aws:timestream:${region}:${ACCOUNT}:database/${name}`;
+
+/** The owner `DatabaseKmsKey` would record for resource "metrics-key" of stack "test" in project "timestream-kms-test". */
+export const OWNER = "timestream-kms-test/test/metrics-key";
+/** Another stack's resource on the same database. */
+export const OTHER_OWNER = "timestream-kms-test/prod/metrics-key";
 
 export const CREATED = new Date("2026-01-02T03:04:05.000Z");
 export const UPDATED = new Date("2026-02-03T04:05:06.000Z");
@@ -64,6 +73,8 @@ export function useAwsMocks(): AwsMocks {
         // Generic answers first: the more specific ones tests add later take precedence.
         const noDatabase = () => awsError(ResourceNotFoundException, "The database does not exist.", { httpStatusCode: 404 });
         mocks.timestream.on(DescribeDatabaseCommand).rejects(noDatabase()).on(UpdateDatabaseCommand).rejects(noDatabase());
+        // Every database carries no tag until a test says otherwise; tag writes succeed.
+        mocks.timestream.on(ListTagsForResourceCommand).resolves({ Tags: [] }).on(TagResourceCommand).resolves({}).on(UntagResourceCommand).resolves({});
         mocks.kms.on(DescribeKeyCommand).rejects(awsError(NotFoundException, "Invalid keyId", { httpStatusCode: 400 }));
     });
     after(() => {
@@ -137,8 +148,38 @@ export function stateOf(name: string, kmsKeyArn: string, overrides: Partial<Data
         lastUpdatedTime: UPDATED.toISOString(),
         keyManager: "CUSTOMER",
         keyState: "Enabled",
+        owner: OWNER,
         ...overrides,
     };
+}
+
+/**
+ * Makes the databases' tags behave as Timestream's do: ListTagsForResource answers what TagResource and UntagResource
+ * left, starting from `initial` (tags by database ARN). Returns the live tags by database ARN.
+ */
+export function tagStore(mocks: AwsMocks, initial: Record<string, Tag[]> = {}): Map<string, Tag[]> {
+    const tags = new Map(Object.entries(initial));
+    mocks.timestream
+        .on(ListTagsForResourceCommand)
+        .callsFake((input: { ResourceARN: string }) => ({ Tags: tags.get(input.ResourceARN) ?? [] }))
+        .on(TagResourceCommand)
+        .callsFake((input: { ResourceARN: string; Tags: Tag[] }) => {
+            const kept = (tags.get(input.ResourceARN) ?? []).filter((t) => !input.Tags.some((n) => n.Key === t.Key));
+            tags.set(input.ResourceARN, [...kept, ...input.Tags]);
+            return {};
+        })
+        .on(UntagResourceCommand)
+        .callsFake((input: { ResourceARN: string; TagKeys: string[] }) => {
+            tags.set(input.ResourceARN, (tags.get(input.ResourceARN) ?? []).filter((t) => !input.TagKeys.includes(t.Key!)));
+            return {};
+        });
+    return tags;
+}
+
+/** A claim of `owner` with `originalKeyArn` on database `name`, in a {@link tagStore}. */
+export function ownClaim(mocks: AwsMocks, name: string, owner: string, originalKeyArn?: string): Map<string, Tag[]> {
+    const tags = [{ Key: OWNER_TAG, Value: owner }, ...(originalKeyArn === undefined ? [] : [{ Key: ORIGINAL_KEY_TAG, Value: originalKeyArn }])];
+    return tagStore(mocks, { [databaseArn(name)]: tags });
 }
 
 /** Makes KMS answer DescribeKey for each of `names` with `metadata`. */

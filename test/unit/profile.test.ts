@@ -9,9 +9,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DatabaseKmsKeyInputs } from "../../provider/lifecycle";
-import { KEY_A, OTHER_REGION, configuredProvider, keyArn, keyMetadata, knowKey, useAwsMocks, useCleanAwsEnv } from "./fixtures";
+import { KEY_A, OTHER_REGION, configuredProvider, keyArn, keyMetadata, knowKey, useAwsMocks, useCleanAwsEnv, OWNER } from "./fixtures";
 
-const NEWS: Partial<DatabaseKmsKeyInputs> = { databaseName: "metrics", kmsKeyId: "alias/metrics" };
+const NEWS: Partial<DatabaseKmsKeyInputs> = { databaseName: "metrics", kmsKeyId: "alias/metrics", owner: OWNER };
 
 describe("aws:profile stack config", () => {
     const aws = useAwsMocks();

@@ -149,13 +149,13 @@ describe("DatabaseKmsKey (sources)", () => {
         const [registration] = await registerAll(new DatabaseKmsKey("key", args));
         expect(registration).to.include({ type: "pulumi-nodejs:dynamic/timestream:DatabaseKmsKey", name: "key" });
         const { __provider: provider, ...inputs } = registration.inputs;
-        expect(inputs).to.deep.equal(args);
+        expect(inputs).to.deep.equal({ ...args, owner: "project/stack/key" });
         expect(provider).to.equal(PROVIDER_MODULE);
     });
 
     it("registers only the inputs given, leaving the outputs to the provider", async () => {
         const [registration] = await registerAll(new DatabaseKmsKey("key", { databaseName: "metrics", kmsKeyId: "alias/metrics" }));
-        expect(Object.keys(registration.inputs).sort()).to.deep.equal(["__provider", "databaseName", "kmsKeyId"]);
+        expect(Object.keys(registration.inputs).sort()).to.deep.equal(["__provider", "databaseName", "kmsKeyId", "owner"]);
     });
 
     it("gives every resource the same provider module", async () => {

@@ -66,7 +66,7 @@ describe("provider module (built)", () => {
         const provider = reload(builtModule(), project(linkedProject()));
         await provider.configure!(configureRequest());
 
-        const news = { databaseName: "metrics", kmsKeyId: "alias/metrics" };
+        const news = { databaseName: "metrics", kmsKeyId: "alias/metrics", owner: "project/stack/metrics-key" };
         expect(await provider.check!({}, news)).to.deep.equal({ inputs: news, failures: [] });
         expect(aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input)).to.deep.equal([{ KeyId: "alias/metrics" }]);
         expect(require.cache[path.join(DIST, "lifecycle.js")], "the module loaded the built package").to.not.equal(undefined);
@@ -75,7 +75,7 @@ describe("provider module (built)", () => {
     it("reloads in the user's project and reports bad inputs as check failures", async () => {
         const provider = reload(builtModule(), project(linkedProject()));
         await provider.configure!(configureRequest());
-        const { failures } = await provider.check!({}, { databaseName: "x", kmsKeyId: "alias/metrics" });
+        const { failures } = await provider.check!({}, { databaseName: "x", kmsKeyId: "alias/metrics", owner: "project/stack/metrics-key" });
         expect(failures!.map((f) => f.property)).to.deep.equal(["databaseName"]);
         expect(aws.kms.calls()).to.have.length(0);
     });

@@ -6,10 +6,10 @@ import { expect } from "chai";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { DescribeDatabaseCommand, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
 import { DatabaseKmsKeyInputs } from "../../../provider/lifecycle";
-import { ACCOUNT, KEY_A, KEY_OLD, REGION, configuredProvider, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv } from "../fixtures";
+import { ACCOUNT, KEY_A, KEY_OLD, REGION, configuredProvider, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv, OWNER } from "../fixtures";
 
 const ROLE = { roleArn: "arn:aws:iam::111111111111:role/timestream-keys", externalId: "team-a" };
-const INPUTS: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION };
+const INPUTS: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION, owner: OWNER };
 
 describe("DatabaseKmsKeyProvider: accounts and credentials", () => {
     const aws = useAwsMocks();

@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { DescribeKeyCommand, KMSClient, KMSServiceException } from "@aws-sdk/client-kms";
 import { DatabaseKmsKeyInputs } from "../../../provider/lifecycle";
 import { UNKNOWN } from "../../../lab/host";
-import { KEY_A, OTHER_REGION, REGION, aliasArn, configuredProvider, keyArn, keyMetadata, knowKey, rejectionOf, useAwsMocks, useCleanAwsEnv } from "../fixtures";
+import { KEY_A, OTHER_REGION, REGION, aliasArn, configuredProvider, keyArn, keyMetadata, knowKey, rejectionOf, useAwsMocks, useCleanAwsEnv, OWNER } from "../fixtures";
 
-const VALID: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: "alias/metrics", region: REGION };
+const VALID: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: "alias/metrics", region: REGION, owner: OWNER };
 
 describe("DatabaseKmsKeyProvider.check", () => {
     const aws = useAwsMocks();
@@ -40,6 +40,12 @@ describe("DatabaseKmsKeyProvider.check", () => {
             ["endpoint is not a URL", { endpoint: "localhost:5000" }, "endpoint"],
             ["endpoint is not http(s)", { endpoint: "ftp://127.0.0.1/" }, "endpoint"],
             ["onDelete is another word", { onDelete: "destroy" }, "onDelete"],
+            ["owner is missing", { owner: undefined }, "owner"],
+            ["owner is longer than a tag value (256 characters)", { owner: `p/s/${"n".repeat(253)}` }, "owner"],
+            ["owner has a character tags do not allow", { owner: "p/s/key#1" }, "owner"],
+            ["owner is empty", { owner: "" }, "owner"],
+            ["takeOver is not a boolean", { takeOver: "yes" }, "takeOver"],
+            ["recordOwnership is not a boolean", { recordOwnership: 0 }, "recordOwnership"],
         ];
 
         for (const [what, change, property] of cases) {
@@ -62,14 +68,14 @@ describe("DatabaseKmsKeyProvider.check", () => {
         });
 
         it("reports every bad input at once", async () => {
-            const { failures } = await check({ databaseName: "x", kmsKeyId: "k", region: "r", endpoint: "e", onDelete: "o" });
-            expect(failures.map((f) => f.property)).to.deep.equal(["databaseName", "kmsKeyId", "region", "endpoint", "onDelete"]);
+            const { failures } = await check({ databaseName: "x", kmsKeyId: "k", region: "r", endpoint: "e", onDelete: "o", owner: "", takeOver: 1, recordOwnership: "no" });
+            expect(failures.map((f) => f.property)).to.deep.equal(["databaseName", "kmsKeyId", "region", "endpoint", "onDelete", "owner", "takeOver", "recordOwnership"]);
             expect(awsCalls()).to.deep.equal([]);
         });
 
         it("accepts the largest database name and every optional input", async () => {
             knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
-            const news = { ...VALID, databaseName: `a.b_c-${"d".repeat(250)}`, endpoint: "https://127.0.0.1:5000/", onDelete: "restore" };
+            const news = { ...VALID, databaseName: `a.b_c-${"d".repeat(250)}`, endpoint: "https://127.0.0.1:5000/", onDelete: "restore", takeOver: true, recordOwnership: true };
             expect(await check(news)).to.deep.equal({ inputs: news, failures: [] });
         });
     });
@@ -80,7 +86,7 @@ describe("DatabaseKmsKeyProvider.check", () => {
         });
 
         it("passes unknown values of every input without an AWS call", async () => {
-            const news = { databaseName: UNKNOWN, kmsKeyId: UNKNOWN, region: UNKNOWN, endpoint: UNKNOWN, onDelete: UNKNOWN };
+            const news = { databaseName: UNKNOWN, kmsKeyId: UNKNOWN, region: UNKNOWN, endpoint: UNKNOWN, onDelete: UNKNOWN, owner: OWNER, takeOver: UNKNOWN, recordOwnership: UNKNOWN };
             expect(await check(news)).to.deep.equal({ inputs: news, failures: [] });
             expect(awsCalls()).to.deep.equal([]);
         });
@@ -168,7 +174,7 @@ describe("DatabaseKmsKeyProvider.check", () => {
     });
 
     describe("the region", () => {
-        const withoutRegion = { databaseName: VALID.databaseName, kmsKeyId: VALID.kmsKeyId };
+        const withoutRegion = { databaseName: VALID.databaseName, kmsKeyId: VALID.kmsKeyId, owner: OWNER };
         const regionOfCall = async () => (aws.kms.commandCalls(DescribeKeyCommand)[0].thisValue as KMSClient).config.region();
 
         it("fails region when no region is set anywhere, without an AWS call", async () => {

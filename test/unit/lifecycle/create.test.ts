@@ -22,9 +22,10 @@ import {
     rejectionOf,
     useAwsMocks,
     useCleanAwsEnv,
+    OWNER,
 } from "../fixtures";
 
-const INPUTS: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: "alias/metrics", region: REGION };
+const INPUTS: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: "alias/metrics", region: REGION, owner: OWNER };
 
 describe("DatabaseKmsKeyProvider.create", () => {
     const aws = useAwsMocks();
@@ -84,6 +85,7 @@ describe("DatabaseKmsKeyProvider.create", () => {
             lastUpdatedTime: UPDATED.toISOString(),
             keyManager: "CUSTOMER",
             keyState: "Enabled",
+            owner: OWNER,
         });
     });
 

@@ -1,8 +1,25 @@
 import { expect } from "chai";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
-import { DescribeDatabaseCommand, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
+import { DescribeDatabaseCommand, ListTagsForResourceCommand, UntagResourceCommand, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
 import { DatabaseKmsKeyOutputs } from "../../../provider/lifecycle";
-import { KEY_A, KEY_B, KEY_OLD, configuredProvider, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv } from "../fixtures";
+import {
+    KEY_A,
+    KEY_B,
+    KEY_OLD,
+    OWNER,
+    configuredProvider,
+    database,
+    databaseArn,
+    holdDatabase,
+    keyArn,
+    keyMetadata,
+    knowKey,
+    ownClaim,
+    rejectionOf,
+    stateOf,
+    useAwsMocks,
+    useCleanAwsEnv,
+} from "../fixtures";
 
 const RESTORE = stateOf("metrics", keyArn(KEY_A), { onDelete: "restore" });
 
@@ -14,18 +31,20 @@ describe("DatabaseKmsKeyProvider.delete", () => {
     const awsCalls = () => [...aws.timestream.calls(), ...aws.kms.calls()];
     const updates = () => aws.timestream.commandCalls(UpdateDatabaseCommand).map((c) => c.args[0].input);
 
-    it("makes no AWS call when onDelete is retain", async () => {
+    it("makes no AWS call when onDelete is retain and the state recorded no claim", async () => {
         holdDatabase(aws, database("metrics", keyArn(KEY_A)));
-        await remove({ ...RESTORE, onDelete: "retain" });
+        await remove({ ...RESTORE, onDelete: "retain", owner: undefined });
         expect(awsCalls()).to.have.length(0);
     });
 
-    it("makes no AWS call when state has no onDelete, whose default is retain", async () => {
+    it("only releases the claim when state has no onDelete, whose default is retain", async () => {
         holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
         const props: Partial<DatabaseKmsKeyOutputs> = { ...RESTORE };
         delete props.onDelete;
         await remove(props as DatabaseKmsKeyOutputs);
-        expect(awsCalls()).to.have.length(0);
+        expect(aws.timestream.calls().map((c) => c.args[0].constructor.name)).to.deep.equal(["ListTagsForResourceCommand", "UntagResourceCommand"]);
+        expect(aws.kms.calls()).to.have.length(0);
     });
 
     it("puts the previous key back when the database still uses this resource's key", async () => {
@@ -50,10 +69,13 @@ describe("DatabaseKmsKeyProvider.delete", () => {
         expect(aws.kms.calls()).to.have.length(0);
     });
 
-    it("makes no AWS call when the previous key is the one in state", async () => {
+    it("only releases the claim when the previous key is the one in state", async () => {
         holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+        ownClaim(aws, "metrics", OWNER, keyArn(KEY_A));
         await remove({ ...RESTORE, kmsKeyArn: keyArn(KEY_A), previousKmsKeyArn: keyArn(KEY_A) });
-        expect(aws.timestream.calls()).to.have.length(0);
+        expect(aws.timestream.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input)).to.deep.equal([{ ResourceARN: databaseArn("metrics") }]);
+        expect(aws.timestream.commandCalls(UntagResourceCommand)).to.have.length(1);
+        expect(aws.timestream.calls()).to.have.length(2);
         expect(aws.kms.calls()).to.have.length(0);
     });
 

@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs } from "../../../provider/lifecycle";
 import { UNKNOWN } from "../../../lab/host";
-import { KEY_A, KEY_B, OTHER_REGION, REGION, configuredProvider, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv } from "../fixtures";
+import { KEY_A, KEY_B, OTHER_REGION, REGION, configuredProvider, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv, OWNER } from "../fixtures";
 
 const STATE = stateOf("metrics", keyArn(KEY_A));
-const SAME: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION };
+const SAME: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION, owner: OWNER };
 // Every answer asks for delete-before-replace (see DatabaseKmsKeyProvider.diff).
 const NO_CHANGE = { changes: false, replaces: [], deleteBeforeReplace: true };
 const CHANGE = { changes: true, replaces: [], deleteBeforeReplace: true };
@@ -47,27 +47,27 @@ describe("DatabaseKmsKeyProvider.diff", () => {
         });
 
         it("replaces when aws:region config moves a resource without a region input", async () => {
-            const result = await diff({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A) }, STATE, { "aws:region": OTHER_REGION });
+            const result = await diff({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A), owner: OWNER }, STATE, { "aws:region": OTHER_REGION });
             expect(result.replaces).to.deep.equal(["region"]);
         });
 
         it("replaces when AWS_REGION moves a resource without a region input or config", async () => {
             process.env.AWS_REGION = OTHER_REGION;
-            expect((await diff({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A) })).replaces).to.deep.equal(["region"]);
+            expect((await diff({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A), owner: OWNER })).replaces).to.deep.equal(["region"]);
         });
 
         it("does not replace when the region input is dropped but config gives the same region", async () => {
-            expect(await diff({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A) }, STATE, { "aws:region": REGION })).to.deep.equal(NO_CHANGE);
+            expect(await diff({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A), owner: OWNER }, STATE, { "aws:region": REGION })).to.deep.equal(NO_CHANGE);
             expect(aws.kms.calls()).to.have.length(0);
         });
 
         it("does not replace when AWS_REGION gives the region in state", async () => {
             process.env.AWS_REGION = REGION;
-            expect(await diff({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A) })).to.deep.equal(NO_CHANGE);
+            expect(await diff({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A), owner: OWNER })).to.deep.equal(NO_CHANGE);
         });
 
         it("fails with NoRegion when no region is set anywhere", async () => {
-            const error = await rejectionOf(diff({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A) }));
+            const error = await rejectionOf(diff({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A), owner: OWNER }));
             expect(error).to.include({ code: "NoRegion" });
         });
     });

@@ -25,9 +25,10 @@ import {
     stateOf,
     useAwsMocks,
     useCleanAwsEnv,
+    OWNER,
 } from "../fixtures";
 
-const INPUTS: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: "alias/metrics", region: REGION };
+const INPUTS: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: "alias/metrics", region: REGION, owner: OWNER };
 
 describe("DatabaseKmsKeyProvider: edges", () => {
     const aws = useAwsMocks();
@@ -91,7 +92,7 @@ describe("DatabaseKmsKeyProvider: edges", () => {
 
     describe("delete (restore) from a state without appliedKmsKeyArn", () => {
         // States written before appliedKmsKeyArn existed: the key in state counts as the one the resource applied.
-        const OLDER: DatabaseKmsKeyOutputs = { ...stateOf("metrics", keyArn(KEY_A), { onDelete: "restore" }), appliedKmsKeyArn: undefined };
+        const OLDER: DatabaseKmsKeyOutputs = { ...stateOf("metrics", keyArn(KEY_A), { onDelete: "restore" }), appliedKmsKeyArn: undefined, owner: undefined };
 
         it("puts the previous key back when the database still uses kmsKeyArn", async () => {
             holdDatabase(aws, database("metrics", keyArn(KEY_A)));
@@ -170,13 +171,13 @@ describe("DatabaseKmsKeyProvider: edges", () => {
             const long = (prefix: string) => `${prefix}${"x".repeat(120)}`;
             const { failures } = await (await configuredProvider()).check(
                 {},
-                { databaseName: long("db "), kmsKeyId: keyArn(KEY_A), region: long("r "), endpoint: long("e "), onDelete: long("o ") as "retain" },
+                { databaseName: long("db "), kmsKeyId: keyArn(KEY_A), region: long("r "), endpoint: long("e "), onDelete: long("o ") as "retain", owner: OWNER },
             );
             expect(failures!.map((f) => f.reason.match(/^\w+ "([^"]*)"/)?.[1])).to.deep.equal([long("db ").slice(0, 80), long("r ").slice(0, 80), long("e ").slice(0, 80), long("o ").slice(0, 80)]);
         });
 
         it("says a required input that is not a string is required", async () => {
-            const { failures } = await (await configuredProvider()).check({}, { databaseName: 42 as unknown as string, kmsKeyId: keyArn(KEY_A), region: REGION });
+            const { failures } = await (await configuredProvider()).check({}, { databaseName: 42 as unknown as string, kmsKeyId: keyArn(KEY_A), region: REGION, owner: OWNER });
             expect(failures).to.deep.equal([{ property: "databaseName", reason: "databaseName is required and must be a string" }]);
         });
     });

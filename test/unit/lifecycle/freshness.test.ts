@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
-import { KEY_A, KEY_B, KEY_OLD, configuredProvider, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv } from "../fixtures";
+import { KEY_A, KEY_B, KEY_OLD, OWNER, configuredProvider, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv } from "../fixtures";
 import { REGION } from "../../support/common";
 
 describe("DatabaseKmsKeyProvider: freshness of KMS answers", () => {
@@ -18,7 +18,7 @@ describe("DatabaseKmsKeyProvider: freshness of KMS answers", () => {
 
     it("sees an alias re-pointed between two resources' diffs in one process", async () => {
         const provider = await configuredProvider(config);
-        const inputs = (name: string) => ({ databaseName: name, kmsKeyId: "alias/x" });
+        const inputs = (name: string) => ({ databaseName: name, kmsKeyId: "alias/x", owner: OWNER });
         knowKey(aws, keyMetadata(KEY_A), "alias/x");
         const first = await provider.diff("metrics", stateOf("metrics", keyArn(KEY_A), { kmsKeyId: "alias/x" }), inputs("metrics"));
         knowKey(aws, keyMetadata(KEY_B), "alias/x");
@@ -32,9 +32,9 @@ describe("DatabaseKmsKeyProvider: freshness of KMS answers", () => {
         const provider = await configuredProvider(config);
         holdDatabase(aws, database("orders", keyArn(KEY_A)));
         knowKey(aws, keyMetadata(KEY_A), "alias/x");
-        await provider.diff("metrics", stateOf("metrics", keyArn(KEY_A), { kmsKeyId: "alias/x" }), { databaseName: "metrics", kmsKeyId: "alias/x" });
+        await provider.diff("metrics", stateOf("metrics", keyArn(KEY_A), { kmsKeyId: "alias/x" }), { databaseName: "metrics", kmsKeyId: "alias/x", owner: OWNER });
         knowKey(aws, keyMetadata(KEY_B), "alias/x");
-        const { outs } = await provider.update("orders", stateOf("orders", keyArn(KEY_A), { kmsKeyId: "alias/x" }), { databaseName: "orders", kmsKeyId: "alias/x" });
+        const { outs } = await provider.update("orders", stateOf("orders", keyArn(KEY_A), { kmsKeyId: "alias/x" }), { databaseName: "orders", kmsKeyId: "alias/x", owner: OWNER });
         expect(outs).to.include({ kmsKeyArn: keyArn(KEY_B), appliedKmsKeyArn: keyArn(KEY_B) });
         expect(updates()).to.deep.equal([{ DatabaseName: "orders", KmsKeyId: keyArn(KEY_B) }]);
     });
@@ -43,7 +43,7 @@ describe("DatabaseKmsKeyProvider: freshness of KMS answers", () => {
         const provider = await configuredProvider(config);
         holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
         knowKey(aws, keyMetadata(KEY_A), KEY_A);
-        const checked = await provider.check({}, { databaseName: "metrics", kmsKeyId: KEY_A });
+        const checked = await provider.check({}, { databaseName: "metrics", kmsKeyId: KEY_A, owner: OWNER });
         knowKey(aws, keyMetadata(KEY_A, { KeyState: "Disabled", Enabled: false }), KEY_A);
         const error = await rejectionOf(provider.create({ databaseName: "metrics", kmsKeyId: KEY_A }));
         expect(checked.failures).to.deep.equal([]);

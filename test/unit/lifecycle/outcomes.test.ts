@@ -33,10 +33,11 @@ import {
     stateOf,
     useAwsMocks,
     useCleanAwsEnv,
+    OWNER,
 } from "../fixtures";
 
 const PROVIDER = "exports.handler = …";
-const INPUTS = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION, onDelete: "restore", __provider: PROVIDER } as DatabaseKmsKeyInputs;
+const INPUTS = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION, onDelete: "restore", owner: OWNER, __provider: PROVIDER } as DatabaseKmsKeyInputs;
 const serverError = () => awsError(InternalServerException, "injected", { httpStatusCode: 500, attempts: 3 });
 const dropped = () => Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
 
@@ -127,6 +128,7 @@ describe("DatabaseKmsKeyProvider: writes whose outcome is unknown", () => {
                 tableCount: 2,
                 creationTime: CREATED.toISOString(),
                 lastUpdatedTime: UPDATED.toISOString(),
+                owner: OWNER,
                 __provider: PROVIDER,
             });
             expect(updates()).to.have.length(1);

@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { DescribeDatabaseCommand, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
 import { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs } from "../../../provider/lifecycle";
-import { KEY_A, KEY_B, KEY_OLD, REGION, configuredProvider, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv } from "../fixtures";
+import { KEY_A, KEY_B, KEY_OLD, REGION, configuredProvider, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv, OWNER } from "../fixtures";
 
 const STATE = stateOf("metrics", keyArn(KEY_A));
-const SAME: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION };
+const SAME: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION, owner: OWNER };
 
 describe("DatabaseKmsKeyProvider.update", () => {
     const aws = useAwsMocks();

@@ -1,0 +1,386 @@
+/**
+ * The ownership claim in the lifecycle (issue 17): the tag calls each operation makes, in which order, and what it
+ * does about another owner's claim. The tags behave as Timestream's (tagStore), so what one call writes the next reads.
+ */
+import { expect } from "chai";
+import {
+    AccessDeniedException,
+    DescribeDatabaseCommand,
+    InternalServerException,
+    ListTagsForResourceCommand,
+    ResourceNotFoundException,
+    TagResourceCommand,
+    UntagResourceCommand,
+    UpdateDatabaseCommand,
+} from "@aws-sdk/client-timestream-write";
+import { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs } from "../../../provider/lifecycle";
+import { claimTags, ORIGINAL_KEY_TAG, OWNER_TAG } from "../../../provider/ownership";
+import {
+    KEY_A,
+    KEY_B,
+    KEY_OLD,
+    OTHER_OWNER,
+    OWNER,
+    REGION,
+    awsError,
+    configuredProvider,
+    database,
+    databaseArn,
+    holdDatabase,
+    keyArn,
+    keyMetadata,
+    knowKey,
+    ownClaim,
+    rejectionOf,
+    stateOf,
+    tagStore,
+    useAwsMocks,
+    useCleanAwsEnv,
+} from "../fixtures";
+
+const ARN = databaseArn("metrics");
+const INPUTS: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION, owner: OWNER };
+const STATE = stateOf("metrics", keyArn(KEY_A));
+const theirClaim = () => claimTags({ owner: OTHER_OWNER, originalKeyArn: keyArn(KEY_OLD) });
+
+describe("DatabaseKmsKeyProvider: the ownership claim", () => {
+    const aws = useAwsMocks();
+    useCleanAwsEnv();
+
+    /** Timestream calls as [command, input], in the order sent. */
+    const sent = () => aws.timestream.calls().map((c) => [c.args[0].constructor.name.replace(/Command$/, ""), c.args[0].input]);
+    const names = () => sent().map(([name]) => name);
+    const claimOn = (tags: Map<string, { Key?: string; Value?: string }[]>) => Object.fromEntries((tags.get(ARN) ?? []).map((t) => [t.Key, t.Value]));
+
+    describe("create", () => {
+        it("records the claim with TagResource before UpdateDatabase, the database's key as the original", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            const tags = tagStore(aws);
+            const { outs } = await (await configuredProvider()).create(INPUTS);
+            expect(sent()).to.deep.equal([
+                ["DescribeDatabase", { DatabaseName: "metrics" }],
+                ["ListTagsForResource", { ResourceARN: ARN }],
+                ["TagResource", { ResourceARN: ARN, Tags: claimTags({ owner: OWNER, originalKeyArn: keyArn(KEY_OLD) }) }],
+                ["UpdateDatabase", { DatabaseName: "metrics", KmsKeyId: keyArn(KEY_A) }],
+            ]);
+            expect(claimOn(tags)).to.deep.equal({ [OWNER_TAG]: OWNER, [ORIGINAL_KEY_TAG]: keyArn(KEY_OLD) });
+            expect(outs).to.include({ owner: OWNER, previousKmsKeyArn: keyArn(KEY_OLD), kmsKeyArn: keyArn(KEY_A) });
+        });
+
+        it("records the claim also when the database already uses the key", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            tagStore(aws);
+            await (await configuredProvider()).create(INPUTS);
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource"]);
+        });
+
+        it("takes previousKmsKeyArn from its own claim when run again after a killed process, with no tag or key write", async () => {
+            // The killed create had written the claim and the key; the database is on the new key already.
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            const { outs } = await (await configuredProvider()).create(INPUTS);
+            expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_OLD), kmsKeyArn: keyArn(KEY_A), owner: OWNER });
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource"]);
+        });
+
+        it("fails with ClaimedElsewhere before any write when another owner's claim is on the database", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_B)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            const tags = tagStore(aws, { [ARN]: theirClaim() });
+            const error = await rejectionOf((await configuredProvider()).create(INPUTS));
+            expect(error).to.include({ code: "ClaimedElsewhere" });
+            expect(error.message).to.match(/^create of database "metrics" in us-east-1 with KMS key "arn:aws:kms:[^"]+" failed: the database is claimed by /);
+            expect(error.message).to.include('resource "metrics-key" of stack "prod" in project "timestream-kms-test"').and.include("takeOver: true");
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource"]);
+            expect(claimOn(tags)[OWNER_TAG]).to.equal(OTHER_OWNER);
+        });
+
+        it("refuses a key that cannot be used before reading or writing the claim", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A, { KeyState: "Disabled" }), keyArn(KEY_A));
+            tagStore(aws);
+            const error = await rejectionOf((await configuredProvider()).create(INPUTS));
+            expect(error).to.include({ code: "KeyUnusable" });
+            expect(names()).to.deep.equal(["DescribeDatabase"]);
+        });
+
+        it("takes the database over with takeOver, keeping the original key the other owner recorded", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_B)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            const tags = tagStore(aws, { [ARN]: theirClaim() });
+            const { outs } = await (await configuredProvider()).create({ ...INPUTS, takeOver: true });
+            expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_OLD), kmsKeyArn: keyArn(KEY_A), owner: OWNER, takeOver: true });
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+            expect(claimOn(tags)).to.deep.equal({ [OWNER_TAG]: OWNER, [ORIGINAL_KEY_TAG]: keyArn(KEY_OLD) });
+        });
+
+        it("lets one of two resources of one process adopt a database they create at once, and refuses the other", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            knowKey(aws, keyMetadata(KEY_B), keyArn(KEY_B));
+            tagStore(aws);
+            const provider = await configuredProvider();
+            const results = await Promise.allSettled([
+                provider.create(INPUTS),
+                provider.create({ ...INPUTS, kmsKeyId: keyArn(KEY_B), owner: "timestream-kms-test/test/other-key" }),
+            ]);
+            expect(results.map((r) => r.status).sort()).to.deep.equal(["fulfilled", "rejected"]);
+            const refused = results.find((r): r is PromiseRejectedResult => r.status === "rejected")!;
+            expect(refused.reason).to.include({ code: "ClaimedElsewhere" });
+            expect(aws.timestream.commandCalls(TagResourceCommand)).to.have.length(1);
+            expect(names().filter((n) => n === "UpdateDatabase")).to.have.length(1);
+        });
+
+        it("makes no tag call with recordOwnership false, and records no owner", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            const provider = await configuredProvider();
+            const inputs = { ...INPUTS, owner: undefined, recordOwnership: false };
+            expect((await provider.check({}, inputs)).failures).to.deep.equal([]);
+            const { outs } = await provider.create(inputs);
+            expect(names()).to.deep.equal(["DescribeDatabase", "UpdateDatabase"]);
+            expect(outs).to.not.have.property("owner");
+            expect(outs).to.include({ recordOwnership: false, previousKmsKeyArn: keyArn(KEY_OLD) });
+        });
+
+        for (const [command, action] of [
+            [ListTagsForResourceCommand, "timestream:ListTagsForResource"],
+            [TagResourceCommand, "timestream:TagResource"],
+        ] as const) {
+            it(`fails naming ${action} and recordOwnership: false when it is denied, before any UpdateDatabase`, async () => {
+                holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+                knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+                tagStore(aws);
+                aws.timestream.on(command as typeof TagResourceCommand).rejects(awsError(AccessDeniedException, `not authorized to perform: ${action}`, { httpStatusCode: 400 }));
+                const error = await rejectionOf((await configuredProvider()).create(INPUTS));
+                expect(error).to.include({ code: "AccessDenied" });
+                expect(error.message).to.include(`AWS denied ${action}`).and.include("recordOwnership: false");
+                expect(error.message).to.include("timestream:ListTagsForResource, timestream:TagResource, timestream:UntagResource");
+                expect(names()).to.not.include("UpdateDatabase");
+            });
+        }
+
+        it("removes the claim it wrote when the key write is proven not applied, so no unrecorded resource holds the database", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            const tags = tagStore(aws);
+            aws.timestream.on(UpdateDatabaseCommand).rejects(awsError(AccessDeniedException, "kms:CreateGrant", { httpStatusCode: 400 }));
+            const error = await rejectionOf((await configuredProvider()).create(INPUTS));
+            expect(error).to.include({ code: "AccessDenied" });
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "UpdateDatabase", "UntagResource"]);
+            expect(tags.get(ARN)).to.deep.equal([]);
+        });
+
+        it("keeps a claim it found when the key write fails", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            aws.timestream.on(UpdateDatabaseCommand).rejects(awsError(AccessDeniedException, "kms:CreateGrant", { httpStatusCode: 400 }));
+            await rejectionOf((await configuredProvider()).create(INPUTS));
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "UpdateDatabase"]);
+        });
+
+        it("keeps the claim it wrote when the key write's outcome is unknown, recording the owner with the resource", async () => {
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            const tags = tagStore(aws);
+            aws.timestream
+                .on(DescribeDatabaseCommand)
+                .resolvesOnce({ Database: database("metrics", keyArn(KEY_OLD)) })
+                .rejects(awsError(InternalServerException, "down", { httpStatusCode: 500, attempts: 3 }))
+                .on(UpdateDatabaseCommand)
+                .rejects(awsError(InternalServerException, "down", { httpStatusCode: 500, attempts: 3 }));
+            const error = await rejectionOf((await configuredProvider()).create(INPUTS));
+            expect(error).to.include({ code: "OutcomeUnknown" });
+            expect(error.properties).to.include({ owner: OWNER, previousKmsKeyArn: keyArn(KEY_OLD) });
+            expect(names()).to.not.include("UntagResource");
+            expect(claimOn(tags)[OWNER_TAG]).to.equal(OWNER);
+        });
+
+        it("fails without UpdateDatabase when TagResource keeps failing", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            tagStore(aws);
+            aws.timestream.on(TagResourceCommand).rejects(awsError(InternalServerException, "try later", { httpStatusCode: 500, attempts: 3 }));
+            const error = await rejectionOf((await configuredProvider()).create(INPUTS));
+            expect(error).to.include({ code: "Unavailable" });
+            expect(error.properties, "nothing is recorded").to.equal(undefined);
+            expect(names()).to.not.include("UpdateDatabase");
+        });
+    });
+
+    describe("update", () => {
+        const update = async (news: DatabaseKmsKeyInputs, olds: DatabaseKmsKeyOutputs = STATE) => (await (await configuredProvider()).update("metrics", olds, news)).outs!;
+
+        it("checks its own claim before writing the key, with no tag write", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_B), keyArn(KEY_B));
+            ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            const outs = await update({ ...INPUTS, kmsKeyId: keyArn(KEY_B) });
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "UpdateDatabase"]);
+            expect(outs).to.include({ kmsKeyArn: keyArn(KEY_B), previousKmsKeyArn: keyArn(KEY_OLD), owner: OWNER });
+        });
+
+        it("refuses to write the key over another owner's claim (taken over), with no UpdateDatabase", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_B), keyArn(KEY_B));
+            tagStore(aws, { [ARN]: theirClaim() });
+            const error = await rejectionOf(update({ ...INPUTS, kmsKeyId: keyArn(KEY_B) }));
+            expect(error).to.include({ code: "ClaimedElsewhere" });
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource"]);
+        });
+
+        it("claims the database for a state from before the claim, with no DescribeDatabase or UpdateDatabase when the key is right", async () => {
+            const legacy = { ...STATE, owner: undefined };
+            const tags = tagStore(aws);
+            const provider = await configuredProvider();
+            expect((await provider.diff("metrics", legacy, INPUTS)).changes).to.equal(true);
+            const { outs } = await provider.update("metrics", legacy, INPUTS);
+            expect(sent()).to.deep.equal([
+                ["ListTagsForResource", { ResourceARN: ARN }],
+                ["TagResource", { ResourceARN: ARN, Tags: claimTags({ owner: OWNER, originalKeyArn: keyArn(KEY_OLD) }) }],
+            ]);
+            expect(outs).to.deep.equal({ ...STATE, owner: OWNER });
+            expect(claimOn(tags)[ORIGINAL_KEY_TAG]).to.equal(keyArn(KEY_OLD));
+        });
+
+        it("refuses to claim for a state from before the claim when another owner holds the database", async () => {
+            tagStore(aws, { [ARN]: theirClaim() });
+            const error = await rejectionOf(update(INPUTS, { ...STATE, owner: undefined }));
+            expect(error).to.include({ code: "ClaimedElsewhere" });
+            expect(names()).to.deep.equal(["ListTagsForResource"]);
+        });
+
+        it("writes the new owner over the one its state recorded after a rename, keeping the original key", async () => {
+            const before = "timestream-kms-test/test/old-name";
+            const tags = ownClaim(aws, "metrics", before, keyArn(KEY_OLD));
+            const provider = await configuredProvider();
+            const olds = { ...STATE, owner: before };
+            expect((await provider.diff("metrics", olds, INPUTS)).changes).to.equal(true);
+            const { outs } = await provider.update("metrics", olds, INPUTS);
+            expect(names()).to.deep.equal(["ListTagsForResource", "TagResource"]);
+            expect(claimOn(tags)).to.deep.equal({ [OWNER_TAG]: OWNER, [ORIGINAL_KEY_TAG]: keyArn(KEY_OLD) });
+            expect(outs!.owner).to.equal(OWNER);
+        });
+
+        it("releases its claim when recordOwnership turns false, and records no owner", async () => {
+            const tags = ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            const news = { ...INPUTS, recordOwnership: false };
+            const provider = await configuredProvider();
+            expect((await provider.diff("metrics", STATE, news)).changes).to.equal(true);
+            const { outs } = await provider.update("metrics", STATE, news);
+            expect(sent()).to.deep.equal([
+                ["ListTagsForResource", { ResourceARN: ARN }],
+                ["UntagResource", { ResourceARN: ARN, TagKeys: [OWNER_TAG, ORIGINAL_KEY_TAG] }],
+            ]);
+            expect(tags.get(ARN)).to.deep.equal([]);
+            expect(outs).to.not.have.property("owner");
+        });
+
+        it("leaves another owner's claim alone when recordOwnership turns false", async () => {
+            tagStore(aws, { [ARN]: theirClaim() });
+            await update({ ...INPUTS, recordOwnership: false });
+            expect(names()).to.deep.equal(["ListTagsForResource"]);
+        });
+
+        it("makes no tag call when only onDelete changes", async () => {
+            tagStore(aws);
+            await update({ ...INPUTS, onDelete: "restore" });
+            expect(sent()).to.deep.equal([]);
+        });
+    });
+
+    describe("diff and read", () => {
+        it("reports no change when the claim to record is the state's, with no tag call", async () => {
+            tagStore(aws, { [ARN]: theirClaim() });
+            expect((await (await configuredProvider()).diff("metrics", STATE, INPUTS)).changes).to.equal(false);
+            expect(sent()).to.deep.equal([]);
+        });
+
+        it("reports no change for a resource that records no claim", async () => {
+            const olds = { ...STATE, owner: undefined, recordOwnership: false };
+            expect((await (await configuredProvider()).diff("metrics", olds, { ...INPUTS, recordOwnership: false })).changes).to.equal(false);
+        });
+
+        it("refreshes with one DescribeDatabase and no tag call, keeping the recorded owner", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            tagStore(aws, { [ARN]: theirClaim() });
+            const { props } = await (await configuredProvider()).read("metrics", STATE);
+            expect(names()).to.deep.equal(["DescribeDatabase"]);
+            expect(props!.owner).to.equal(OWNER);
+        });
+    });
+
+    describe("delete", () => {
+        const remove = async (props: DatabaseKmsKeyOutputs) => (await configuredProvider()).delete("metrics", props);
+
+        it("releases its claim with ListTagsForResource and UntagResource when onDelete is retain", async () => {
+            const tags = ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            await remove(STATE);
+            expect(sent()).to.deep.equal([
+                ["ListTagsForResource", { ResourceARN: ARN }],
+                ["UntagResource", { ResourceARN: ARN, TagKeys: [OWNER_TAG, ORIGINAL_KEY_TAG] }],
+            ]);
+            expect(tags.get(ARN)).to.deep.equal([]);
+        });
+
+        it("restores the previous key, then releases its claim", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
+            ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            await remove({ ...STATE, onDelete: "restore" });
+            expect(names()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "UpdateDatabase", "UntagResource"]);
+        });
+
+        it("leaves a database another owner took over alone, key and claim, and succeeds", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_B)));
+            const tags = tagStore(aws, { [ARN]: theirClaim() });
+            await remove({ ...STATE, onDelete: "restore" });
+            expect(names()).to.deep.equal(["ListTagsForResource"]);
+            expect(aws.kms.calls()).to.have.length(0);
+            expect(claimOn(tags)[OWNER_TAG]).to.equal(OTHER_OWNER);
+        });
+
+        it("restores without UntagResource when the claim is gone", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
+            tagStore(aws);
+            await remove({ ...STATE, onDelete: "restore" });
+            expect(names()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "UpdateDatabase"]);
+        });
+
+        it("succeeds with no other call when the database is gone", async () => {
+            aws.timestream.on(ListTagsForResourceCommand).rejects(awsError(ResourceNotFoundException, "The resource does not exist.", { httpStatusCode: 404 }));
+            await remove({ ...STATE, onDelete: "restore" });
+            expect(names()).to.deep.equal(["ListTagsForResource"]);
+        });
+
+        it("keeps its claim when the restore fails, so the resource stays whole in state", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_OLD, { KeyState: "Disabled" }), keyArn(KEY_OLD));
+            ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            const error = await rejectionOf(remove({ ...STATE, onDelete: "restore" }));
+            expect(error).to.include({ code: "KeyUnusable" });
+            expect(names()).to.not.include("UntagResource");
+        });
+
+        it("says how to drop the resource from state when UntagResource is denied", async () => {
+            ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            aws.timestream.on(UntagResourceCommand).rejects(awsError(AccessDeniedException, "no", { httpStatusCode: 400 }));
+            const error = await rejectionOf(remove(STATE));
+            expect(error).to.include({ code: "AccessDenied" });
+            expect(error.message).to.include("AWS denied timestream:UntagResource").and.match(/run `pulumi state delete` with its URN$/);
+        });
+
+        it("makes no tag call for a state that recorded no claim", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
+            tagStore(aws);
+            await remove({ ...STATE, onDelete: "restore", owner: undefined, recordOwnership: false });
+            expect(names()).to.deep.equal(["DescribeDatabase", "UpdateDatabase"]);
+        });
+    });
+});
