@@ -164,7 +164,8 @@ export class Engine {
 
     /**
      * `pulumi up` for one resource: check, then create when there is no state,
-     * else diff and, on changes, update (or create the replacement and delete the old one).
+     * else diff and, on changes, update, or replace: delete the old one first when the diff asks for
+     * delete-before-replace (as every diff of this provider does), else create the replacement first.
      */
     async up(name: string, state: ResourceState | undefined, news: Props): Promise<{ state: ResourceState; shown: Shown }> {
         const urn = urnOf(name);
@@ -178,8 +179,9 @@ export class Engine {
         const diff = await this.traced("diff", urn, state.id, state.outputs, checked.inputs);
         if (diff.changes === "DIFF_NONE") return { state: { ...state, inputs: checked.inputs }, shown: "same" };
         if (diff.replaces.length > 0) {
+            if (diff.deleteBeforeReplace) await this.destroy(state);
             const replacement = await create();
-            await this.destroy(state);
+            if (!diff.deleteBeforeReplace) await this.destroy(state);
             return { state: replacement, shown: "replace" };
         }
         const updated = await this.traced("update", urn, state.id, state.outputs, checked.inputs);

@@ -9,7 +9,7 @@ import type { KeyMetadata } from "@aws-sdk/client-kms";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, mayHaveApplied, OperationContext } from "./aws";
 import { accountProblem, AssumeRole, assumeRoleProblem, guardsAccounts, identityOf, StackCredentials, stackCredentialsOf } from "./credentials";
-import { arnAccount, KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
+import { arnAccount, arnRegion, KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
 import { adoption, claimOf, claimTags, ownerProblem, refusal, Standing, standing } from "./ownership";
 
 /**
@@ -90,8 +90,11 @@ export interface DatabaseKmsKeyOutputs extends DatabaseKmsKeyInputs {
 // copied so that loading this module does not load @pulumi/pulumi.
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const INPUT_KEYS = ["databaseName", "kmsKeyId", "region", "endpoint", "onDelete", "profile", "assumeRole", "owner", "takeOver", "recordOwnership"] as const;
-// Inputs that change how AWS is reached, not which database or key: a change is an update that makes no AWS call.
+// Inputs that change how AWS is reached, not which database or key: a change is an update that makes no AWS call,
+// unless the identity it gives reaches another account (see diff).
 const ACCESS_KEYS = ["endpoint", "profile", "assumeRole"] as const;
+// The access inputs that choose whose credentials sign the calls, and so which account they reach.
+const IDENTITY_KEYS = ["profile", "assumeRole"] as const;
 const DATABASE_NAME = /^[a-zA-Z0-9_.-]{3,256}$/;
 // Two to four letters first: us-east-1, us-gov-west-1, eusc-de-east-1.
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
@@ -162,8 +165,10 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * applied (any form of the same key is no change; an alias is followed, and
      * one KMS does not know yet is a change), or when `onDelete`, `endpoint`,
      * `profile` or `assumeRole` changes, or a write is unresolved, or the claim to record differs from the state's
-     * (a state from before the claim existed, a rename, `recordOwnership` switched). Makes no Timestream call; an alias
-     * costs one DescribeKey.
+     * (a state from before the claim existed, a rename, `recordOwnership` switched). A changed `profile` or
+     * `assumeRole` that reaches another account than the recorded `databaseArn`'s (one STS GetCallerIdentity, only
+     * then, and only once its values are known) replaces the resource: the database is another one. Makes no
+     * Timestream call; an alias costs one DescribeKey.
      * Every answer asks for delete-before-replace: the old resource releases the database (restoring its key if
      * asked) before the new one adopts it, or the new one would record the old one's key as its previous key.
      */
@@ -174,7 +179,12 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (region !== olds.region) replaces.push("region");
         if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: true };
         const context = contextOf("diff", news, region);
-        const wanted = await this.wantedKeyArn(this.targetOf(news, context), context, news.kmsKeyId, olds).catch((error: unknown) => {
+        const target = this.targetOf(news, context);
+        const identityChanged = IDENTITY_KEYS.filter((name) => JSON.stringify(news[name]) !== JSON.stringify(olds[name]));
+        if (identityChanged.length > 0 && (await this.reachesOtherAccount(target, context, news, olds.databaseArn))) {
+            return { changes: true, replaces: identityChanged, deleteBeforeReplace: true };
+        }
+        const wanted = await this.wantedKeyArn(target, context, news.kmsKeyId, olds).catch((error: unknown) => {
             // An alias this same deployment creates: update reports it if it is still missing then.
             if (error instanceof DatabaseKmsKeyError && error.code === "KeyNotFound") return undefined;
             throw error;
@@ -209,6 +219,9 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * exists reads as an empty id, which drops the resource from state, but
      * only once one GetCallerIdentity shows the credentials are of the
      * database's account: missing to another account's credentials, it fails.
+     * A database of the same name in another account or region than the
+     * recorded `databaseArn` fails with `WrongAccount`; update and delete refuse
+     * it the same way before any write.
      */
     async read(id: string, props = {} as DatabaseKmsKeyOutputs): Promise<dynamic.ReadResult<DatabaseKmsKeyOutputs>> {
         const inputs = { ...inputsOf(props), databaseName: props.databaseName ?? id };
@@ -220,6 +233,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
             await this.refuseOtherAccount(target, context, props.databaseArn);
             return { id: "", props: {} as DatabaseKmsKeyOutputs };
         }
+        refuseOtherDatabase(context, props.databaseArn, database, "Nothing was recorded");
         const live = await this.liveKeyArn(target, context, database);
         // keyManager and keyState are informative: a key KMS will not describe to us (another account's key set out of
         // band, an emulator's default key) leaves them unknown rather than failing the refresh that reports the drift,
@@ -300,6 +314,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (ours.length === 0) return;
         const database = await this.aws.describeDatabase(target, context);
         if (database === undefined) return;
+        refuseOtherDatabase(context, props.databaseArn, database, "Nothing was written");
         const live = await this.liveKeyArn(target, context, database);
         if (!ours.includes(live)) return;
         await this.putKey(target, context, database, live, (await this.usableKey(target, context, props.previousKmsKeyArn)).Arn);
@@ -361,8 +376,13 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     private async adopt(context: OperationContext, inputs: DatabaseKmsKeyInputs, region: string, olds?: DatabaseKmsKeyOutputs): Promise<DatabaseKmsKeyOutputs> {
         const target = this.targetOf(inputs, context);
         await this.guardAccount(target, context);
-        const [found, key] = await bothSettled(this.aws.describeDatabase(target, context), this.desiredKey(target, context, inputs.kmsKeyId));
-        if (found === undefined) throw databaseNotFound(context);
+        // The database first: credentials of another account fail on it, whatever they make of the key.
+        const described = this.aws.describeDatabase(target, context).then((found) => {
+            if (found === undefined) throw databaseNotFound(context);
+            refuseOtherDatabase(context, olds?.databaseArn, found, "Nothing was written");
+            return found;
+        });
+        const [found, key] = await bothSettled(described, this.desiredKey(target, context, inputs.kmsKeyId));
         const before = await this.liveKeyArn(target, context, found);
         // Before the claim too: a key that cannot be used writes nothing at all.
         if (before !== key.Arn) refuseUnusable(context, key, target.region);
@@ -509,6 +529,17 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     }
 
     /**
+     * Whether the identity `inputs` give reaches another AWS account than the recorded database's: one
+     * GetCallerIdentity per identity and process. False while the identity is unknown (preview) or the state records
+     * no database ARN; update then refuses a database other than the recorded one.
+     */
+    private async reachesOtherAccount(target: AwsTarget, context: OperationContext, inputs: DatabaseKmsKeyInputs, databaseArn: string | undefined): Promise<boolean> {
+        const recorded = databaseArn === undefined ? undefined : arnAccount(databaseArn);
+        if (!recorded || IDENTITY_KEYS.some((name) => hasUnknown(inputs[name]))) return false;
+        return (await this.aws.callerAccount(target, context)) !== recorded;
+    }
+
+    /**
      * A database Timestream says is missing may only be missing to these credentials: when its recorded ARN names
      * another account than the caller's, refresh must fail instead of dropping the resource (and the key it had
      * before) from state.
@@ -556,6 +587,29 @@ function inputFailures(news: Partial<Record<keyof DatabaseKmsKeyInputs, unknown>
     const role = news.assumeRole === undefined ? undefined : assumeRoleProblem(news.assumeRole, UNKNOWN);
     if (role !== undefined) failures.push({ property: "assumeRole", reason: `assumeRole ${role}` });
     return failures;
+}
+
+/** True when `value`, or anything inside it, is Pulumi's placeholder for a value unknown during preview. */
+function hasUnknown(value: unknown): boolean {
+    if (value === UNKNOWN) return true;
+    return typeof value === "object" && value !== null && Object.values(value).some(hasUnknown);
+}
+
+/**
+ * The database a resource manages is fixed by its state: fails with `WrongAccount`, before `then` (what was not done),
+ * when Timestream describes another database under the same name (another account or region, as other credentials
+ * reach). A state that recorded no ARN holds nothing against it.
+ */
+function refuseOtherDatabase(context: OperationContext, recordedArn: string | undefined, found: Database, then: string): void {
+    if (!recordedArn || found.Arn === undefined || found.Arn === recordedArn) return;
+    const where = (arn: string) => `account ${arnAccount(arn) ?? "?"}, ${arnRegion(arn) ?? "?"}`;
+    throw new DatabaseKmsKeyError(
+        "WrongAccount",
+        context,
+        `the credentials in use reach ${found.Arn} (${where(found.Arn)}), but this resource manages ${recordedArn} (${where(recordedArn)}). ` +
+            `${then}. Run with credentials of account ${arnAccount(recordedArn)} (the profile or assumeRole input, aws:profile, aws:assumeRoles); ` +
+            "to move the resource to the other database, see the README's \"Moving a resource to another account\"",
+    );
 }
 
 function isHttpUrl(value: string): boolean {

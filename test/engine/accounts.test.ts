@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { Fixtures } from "../../lab/fixtures";
+import { Fixtures, uniqueName } from "../../lab/fixtures";
+import { Engine } from "../../lab/lab";
 import { linkedProject, ownerFor, Props, ProviderHost, registeredProvider, urnOf } from "../../lab/host";
 import { proxiedMoto, REGION } from "../support/integration";
 import { TEST_CREDENTIALS } from "../../lab/moto";
@@ -160,5 +161,79 @@ describe("provider host: accounts and credentials", function () {
         expect(env.proxy.operations()).to.deep.equal(["AssumeRole", "DescribeDatabase", "GetCallerIdentity"]);
         // The same refresh with the stack's own credentials still sees the database.
         expect((await home.read(urnOf(db), id, properties)).id).to.equal(db);
+    });
+
+    describe("an access change that reaches another account's database of the same name (issue 19)", () => {
+        /** The same database name in both accounts, each on its own original key; the resource manages the home one. */
+        async function twins() {
+            const name = uniqueName("acctdb");
+            const [homeOriginal, homeKey, otherOriginal, otherKey] = await Promise.all([env.fx.createKey(), env.fx.createKey(), other.createKey(), other.createKey()]);
+            const homeDb = await env.fx.createDatabase(homeOriginal.arn, name);
+            const otherDb = await other.createDatabase(otherOriginal.arn, name);
+            const engine = new Engine(await host({}), env.proxy);
+            const inputs = (kmsKeyId: string, extra: Props = {}): Props => ({ databaseName: name, kmsKeyId, onDelete: "restore", owner: ownerFor("key"), __provider: provider, ...extra });
+            const { state } = await engine.up("key", undefined, inputs(homeKey.arn));
+            expect(state.outputs.databaseArn).to.equal(homeDb.Arn);
+            env.proxy.reset();
+            return { name, homeOriginal, homeKey, otherOriginal, otherKey, homeDb, otherDb, engine, inputs, state };
+        }
+        const failureOf = (run: Promise<unknown>) =>
+            run.then(
+                () => expect.fail("expected the step to fail"),
+                (e: Error) => e,
+            );
+
+        it("replaces the resource when its assumeRole input moves to the other account: the old database is restored, the new one adopted", async () => {
+            const t = await twins();
+            const news = t.inputs(t.otherKey.arn, { assumeRole: { roleArn: ROLE_ARN } });
+
+            const checked = await t.engine.up("key", t.state, news);
+
+            expect(checked.shown).to.equal("replace");
+            const diff = t.engine.trace.find((c) => c.method === "diff")!;
+            // One GetCallerIdentity with the new identity, and no Timestream or KMS call; the role is assumed once, by
+            // whichever call needs its credentials first.
+            expect(diff.aws.filter((op) => op !== "AssumeRole")).to.deep.equal(["GetCallerIdentity"]);
+            expect(t.engine.trace.flatMap((c) => c.aws).filter((op) => op === "AssumeRole")).to.have.length(1);
+            expect(checked.state.outputs).to.include({ databaseArn: t.otherDb.Arn, kmsKeyArn: t.otherKey.arn, previousKmsKeyArn: t.otherOriginal.arn });
+            expect(await env.fx.liveKey(t.name), "the old resource restored its own database").to.equal(t.homeOriginal.arn);
+            expect(await env.fx.tags(t.homeDb.Arn!)).to.deep.equal([]);
+            expect(await other.liveKey(t.name)).to.equal(t.otherKey.arn);
+        });
+
+        it("keeps an in-place update when the new identity reaches the recorded account", async () => {
+            const t = await twins();
+            const sameAccount = { roleArn: `arn:aws:iam::${HOME_ACCOUNT}:role/timestream-keys` };
+            const diff = await t.engine.up("key", t.state, t.inputs(t.homeKey.arn, { assumeRole: sameAccount }));
+            expect(diff.shown).to.equal("update");
+            expect(diff.state.outputs).to.include({ databaseArn: t.homeDb.Arn, kmsKeyArn: t.homeKey.arn });
+            expect(await env.fx.liveKey(t.name)).to.equal(t.homeKey.arn);
+        });
+
+        it("fails a refresh under stack credentials of the other account, naming both accounts, and records nothing", async () => {
+            const t = await twins();
+            const elsewhere = await host({ "aws:assumeRoles": JSON.stringify([{ roleArn: ROLE_ARN }]) });
+
+            const error = await failureOf(elsewhere.read(urnOf("key"), t.state.id, t.state.outputs));
+
+            expect(error.message).to.contain(`reach ${t.otherDb.Arn} (account ${OTHER_ACCOUNT}, ${REGION})`);
+            expect(error.message).to.contain(`manages ${t.homeDb.Arn} (account ${HOME_ACCOUNT}, ${REGION})`).and.contain("Nothing was recorded");
+        });
+
+        it("refuses an update and a restoring destroy under stack credentials of the other account, writing to neither database", async () => {
+            const t = await twins();
+            const elsewhere = new Engine(await host({ "aws:assumeRoles": JSON.stringify([{ roleArn: ROLE_ARN }]) }), env.proxy);
+            const next = await env.fx.createKey();
+
+            const updated = await failureOf(elsewhere.up("key", t.state, t.inputs(next.arn)));
+            const destroyed = await failureOf(elsewhere.destroy(t.state));
+
+            for (const error of [updated, destroyed]) expect(error.message).to.contain(`manages ${t.homeDb.Arn}`).and.contain("Nothing was written");
+            expect(env.proxy.operations()).to.not.include("UpdateDatabase");
+            expect(env.proxy.operations()).to.not.include("TagResource");
+            expect(env.proxy.operations()).to.not.include("UntagResource");
+            expect(await env.fx.liveKey(t.name)).to.equal(t.homeKey.arn);
+            expect(await other.liveKey(t.name)).to.equal(t.otherOriginal.arn);
+        });
     });
 });

@@ -1,13 +1,35 @@
 /**
  * Accounts and credentials in the lifecycle (issue 11): the profile and assumeRole inputs, account guards from stack
- * config before any write, and stack config that cannot be used.
+ * config before any write, and stack config that cannot be used; the database a state recorded is the only one a
+ * resource acts on (issue 19).
  */
 import { expect } from "chai";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { DescribeDatabaseCommand, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
+import { DatabaseKmsKeyError } from "../../../provider/aws";
 import { DatabaseKmsKeyInputs } from "../../../provider/lifecycle";
-import { ACCOUNT, KEY_A, KEY_OLD, REGION, configuredProvider, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, stateOf, useAwsMocks, useCleanAwsEnv, OWNER } from "../fixtures";
+import { UNKNOWN } from "../../../lab/host";
+import {
+    ACCOUNT,
+    KEY_A,
+    KEY_B,
+    KEY_OLD,
+    OWNER,
+    REGION,
+    configuredProvider,
+    database,
+    databaseArn,
+    holdDatabase,
+    keyArn,
+    keyMetadata,
+    knowKey,
+    rejectionOf,
+    stateOf,
+    useAwsMocks,
+    useCleanAwsEnv,
+} from "../fixtures";
 
+const OTHER_ACCOUNT = "222233334444";
 const ROLE = { roleArn: "arn:aws:iam::111111111111:role/timestream-keys", externalId: "team-a" };
 const INPUTS: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION, owner: OWNER };
 
@@ -42,15 +64,71 @@ describe("DatabaseKmsKeyProvider: accounts and credentials", () => {
         const STATE = stateOf("metrics", keyArn(KEY_A));
         const diff = async (news: Partial<DatabaseKmsKeyInputs>, olds = STATE) => (await configuredProvider()).diff("metrics", olds, { ...INPUTS, ...news });
 
-        it("reports an in-place change, without an AWS call, when profile or assumeRole changes", async () => {
+        it("reports an in-place change after one GetCallerIdentity when a changed profile or assumeRole reaches the database's account", async () => {
             expect(await diff({ profile: "ops" })).to.deep.equal({ changes: true, replaces: [], deleteBeforeReplace: true });
             expect(await diff({ assumeRole: ROLE })).to.deep.include({ changes: true, replaces: [] });
-            expect(await diff({ assumeRole: { ...ROLE, externalId: "team-b" } }, { ...STATE, assumeRole: ROLE })).to.deep.include({ changes: true });
-            expect([...aws.timestream.calls(), ...aws.kms.calls(), ...aws.sts.calls()]).to.have.length(0);
+            expect(await diff({ assumeRole: { ...ROLE, externalId: "team-b" } }, { ...STATE, assumeRole: ROLE })).to.deep.include({ changes: true, replaces: [] });
+            expect(callerIdentityCalls()).to.equal(3);
+            expect([...aws.timestream.calls(), ...aws.kms.calls()]).to.have.length(0);
         });
 
-        it("reports no change for the same role", async () => {
+        it("replaces, naming the changed input, when a changed profile or assumeRole reaches another account", async () => {
+            aws.sts.on(GetCallerIdentityCommand).resolves({ Account: OTHER_ACCOUNT });
+            expect(await diff({ assumeRole: ROLE })).to.deep.equal({ changes: true, replaces: ["assumeRole"], deleteBeforeReplace: true });
+            expect(await diff({ profile: "ops", assumeRole: ROLE })).to.deep.include({ replaces: ["profile", "assumeRole"] });
+            expect([...aws.timestream.calls(), ...aws.kms.calls()]).to.have.length(0);
+        });
+
+        it("asks STS nothing while the changed identity holds a value unknown until apply", async () => {
+            expect(await diff({ assumeRole: { ...ROLE, roleArn: UNKNOWN } })).to.deep.include({ changes: true, replaces: [] });
+            expect(await diff({ profile: UNKNOWN })).to.deep.include({ changes: true, replaces: [] });
+            expect(aws.sts.calls()).to.have.length(0);
+        });
+
+        it("asks STS nothing when only the endpoint changes, which does not change the account", async () => {
+            expect(await diff({ endpoint: "https://127.0.0.1:5000/" })).to.deep.include({ changes: true, replaces: [] });
+            expect(aws.sts.calls()).to.have.length(0);
+        });
+
+        it("reports no change for the same role, with no STS call", async () => {
             expect(await diff({ assumeRole: { ...ROLE } }, { ...STATE, assumeRole: ROLE })).to.deep.include({ changes: false });
+            expect(aws.sts.calls()).to.have.length(0);
+        });
+    });
+
+    describe("the database a state recorded", () => {
+        // Credentials of another account reach its own database of the same name.
+        const elsewhere = () => holdDatabase(aws, database("metrics", keyArn(KEY_OLD), { Arn: `arn:aws:timestream:${REGION}:${OTHER_ACCOUNT}:database/metrics` }));
+        const otherArn = `arn:aws:timestream:${REGION}:${OTHER_ACCOUNT}:database/metrics`;
+        const expectRefusal = (error: DatabaseKmsKeyError, then: string) => {
+            expect(error.code).to.equal("WrongAccount");
+            expect(error.message).to.contain(`the credentials in use reach ${otherArn} (account ${OTHER_ACCOUNT}, ${REGION})`);
+            expect(error.message).to.contain(`but this resource manages ${databaseArn("metrics")} (account ${ACCOUNT}, ${REGION})`);
+            expect(error.message).to.contain(then).and.contain(`Run with credentials of account ${ACCOUNT}`);
+        };
+
+        it("refuses to refresh to another account's database of the same name, recording nothing", async () => {
+            elsewhere();
+            knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
+            const error = await rejectionOf((await configuredProvider()).read("metrics", stateOf("metrics", keyArn(KEY_A))));
+            expectRefusal(error, "Nothing was recorded");
+        });
+
+        it("refuses to update another account's database before any write", async () => {
+            elsewhere();
+            knowKey(aws, keyMetadata(KEY_B), keyArn(KEY_B));
+            const error = await rejectionOf((await configuredProvider()).update("metrics", stateOf("metrics", keyArn(KEY_A)), { ...INPUTS, kmsKeyId: keyArn(KEY_B) }));
+            expectRefusal(error, "Nothing was written");
+            expect(aws.timestream.calls().map((c) => c.args[0].constructor.name)).to.deep.equal(["DescribeDatabaseCommand"]);
+        });
+
+        it("refuses to restore another account's database before any write", async () => {
+            elsewhere();
+            knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
+            const state = stateOf("metrics", keyArn(KEY_A), { onDelete: "restore", owner: undefined });
+            const error = await rejectionOf((await configuredProvider()).delete("metrics", state));
+            expectRefusal(error, "Nothing was written");
+            expect(aws.timestream.commandCalls(UpdateDatabaseCommand)).to.have.length(0);
         });
     });
 
