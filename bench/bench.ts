@@ -13,17 +13,19 @@ import * as path from "node:path";
 import { Engine, Lab, mapLimit, openLab, ResourceState, runMain, startHost, TracedCall, withHost } from "../lab/lab";
 import { countCalls, Counts, Floor, FLOORS, timesResources, verdict } from "./floor";
 import { markdown } from "./report";
-import type { BenchResult, CallRow, ColdStart, ScaleRow, Spread, TimingRow } from "./types";
+import type { BenchResult, CallRow, ColdStart, FleetRow, ScaleRow, Spread, TimingRow } from "./types";
 import { callSet, Replay, scheduled } from "./replay";
 import type { Key } from "../lab/fixtures";
 import { ownerFor, ProviderHost, Props, urnOf } from "../lab/host";
-import type { RecordedCall } from "../lab/proxy";
+import { RecordedCall, TIMESTREAM_QUOTAS } from "../lab/proxy";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const SCALE = QUICK ? [10, 20, 50] : [50, 200, 1000];
 const TIMING_ROUNDS = QUICK ? 5 : 30;
 const COLD_ROUNDS = QUICK ? 3 : 9;
 const SCALE_ROUNDS = QUICK ? 2 : 3;
+// Sixty write calls (two per adoption) at Timestream's one a second: a floor of a minute.
+const FLEET = QUICK ? 10 : 30;
 // Pulumi's default `--parallel` is 4 × GOMAXPROCS (the CPU count), or PULUMI_PARALLEL when set: see defaultParallel()
 // in pulumi/pulumi pkg/cmd/pulumi/operations/up.go and pulumi/pulumi#14989. CLIs before that change were unbounded
 // (math.MaxInt32, pulumi/pulumi#2123).
@@ -72,6 +74,8 @@ async function main(): Promise<void> {
     }
     const scale = SCALE.map((_, i) => scaleRow(runs.map((sizes) => sizes[i])));
     const scaleGrowth = spread(runs.map((sizes) => sizes[sizes.length - 1].msPerResource / sizes[0].msPerResource));
+    note(`fleet of ${FLEET} under Timestream's quotas`);
+    const fleet = await fleetRun(lab, keys, FLEET);
     const result: BenchResult = {
         machine: machine(lab),
         date: new Date().toISOString(),
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
         coldStart,
         scale,
         scaleGrowth,
+        fleet,
     };
     const table = markdown(result);
     fs.mkdirSync(RESULTS, { recursive: true });
@@ -253,7 +258,7 @@ async function sameCalls<T>(lab: Lab, made: readonly RecordedCall[], baseline: s
  */
 async function coldStarts(lab: Lab, keys: Keys): Promise<ColdStart> {
     const emptyProvider = "exports.handler = () => ({ check: async (olds, news) => ({ inputs: news }) });";
-    const news = (provider: string) => ({ __provider: provider, databaseName: "cold-start", kmsKeyId: keys.a.id });
+    const news = (provider: string) => ({ __provider: provider, databaseName: "cold-start", kmsKeyId: keys.a.id, owner: ownerFor("cold-start") });
     const ours: number[] = [];
     const baseline: number[] = [];
     for (let round = 0; round < COLD_ROUNDS; round++) {
@@ -340,6 +345,49 @@ async function scaleRun(lab: Lab, keys: Keys, n: number): Promise<ScaleRun> {
             peakRssMiB: peakRssMiB(host),
         };
     } finally {
+        await host.stop();
+    }
+}
+
+/**
+ * (f) N new resources through one host with Pulumi's default parallelism, against the proxy throttling Timestream at
+ * its documented quotas (writes 1 a second, reads 5 a second, per account and region): how many fail (must be none)
+ * and how close the total comes to the limits' floor.
+ */
+async function fleetRun(lab: Lab, keys: Keys, n: number): Promise<FleetRow> {
+    const databases = await mapLimit(Array.from({ length: n }), FIXTURE_PARALLEL, async () => (await lab.fx.createDatabase(keys.c.arn)).DatabaseName);
+    const host = await startHost(lab);
+    const from = lab.proxy.calls.length;
+    try {
+        lab.proxy.limitRates(TIMESTREAM_QUOTAS);
+        const engine = new Engine(host);
+        const t0 = performance.now();
+        const results = await mapLimit(databases, PARALLEL, (db, i) =>
+            engine.up(`fleet-${i}`, undefined, inputsFor(lab, `fleet-${i}`, db, keys.a.id)).then(
+                () => true,
+                (error: Error) => (console.error(`bench: fleet-${i}: ${error.message}`), false),
+            ),
+        );
+        const totalMs = performance.now() - t0;
+        const timestream = lab.proxy.calls.slice(from).filter((c) => c.service === "timestream");
+        const accepted = timestream.filter((c) => !c.throttled);
+        const acceptedWrites = accepted.filter((c) => c.operation === "UpdateDatabase" || c.operation === "TagResource").length;
+        const acceptedReads = accepted.length - acceptedWrites;
+        const floorMs = 1000 * Math.max(acceptedWrites / TIMESTREAM_QUOTAS.writesPerSecond, acceptedReads / TIMESTREAM_QUOTAS.readsPerSecond);
+        return {
+            resources: n,
+            parallel: PARALLEL,
+            ...TIMESTREAM_QUOTAS,
+            failures: results.filter((ok) => !ok).length,
+            totalMs: round2(totalMs),
+            acceptedWrites,
+            acceptedReads,
+            throttled: timestream.length - accepted.length,
+            floorMs: round2(floorMs),
+            writesPerResource: round2(acceptedWrites / n),
+        };
+    } finally {
+        lab.proxy.limitRates(undefined);
         await host.stop();
     }
 }

@@ -1,6 +1,6 @@
 /** The Markdown the README includes: every number comes from a {@link BenchResult} of a run. */
 import { COUNTED, floorText } from "./floor";
-import type { BenchResult, ScaleRow, Spread } from "./types";
+import type { BenchResult, FleetRow, ScaleRow, Spread } from "./types";
 
 /** "9.33 ms (8.9–10.1)": the median, then the interquartile range, or min–max for fewer than 5 rounds. */
 function spreadText(x: Spread, unit: string): string {
@@ -63,6 +63,8 @@ export function markdown(r: BenchResult): string {
         "",
         growth(r.scale, r.scaleGrowth),
         "",
+        fleetText(r.fleet),
+        "",
     ];
     return lines.join("\n");
 }
@@ -84,5 +86,21 @@ function growth(scale: ScaleRow[], perResource?: Spread): string {
     return (
         `From ${small.resources} to ${large.resources} resources (${times(small.resources, large.resources)}): ` +
         `total time ${times(small.totalMs.median, large.totalMs.median)}, time per resource ${perResource ? ratioText(perResource) : times(small.msPerResource.median, large.msPerResource.median)}${memory}.`
+    );
+}
+
+/** The fleet row: failures, the total against the limits' floor, and what a fleet of 100 costs at that pace. */
+function fleetText(f: FleetRow): string {
+    const ratio = f.totalMs / f.floorMs;
+    const hundred = (100 * f.writesPerResource) / f.writesPerSecond;
+    return (
+        `**Fleet under throttling**: ${f.resources} creates through one host, ${f.parallel} in flight (Pulumi's default \`--parallel\`), against the proxy ` +
+        `throttling Timestream at its documented quotas (writes ${f.writesPerSecond} a second, reads ${f.readsPerSecond} a second, per account and region), one run.\n\n` +
+        "| Resources | Failures | Total | Accepted writes / reads | Throttled answers | Limits' floor | Total / floor |\n" +
+        "|--:|--:|--:|--:|--:|--:|--:|\n" +
+        `| ${f.resources} | ${f.failures} | ${(f.totalMs / 1000).toFixed(1)} s | ${f.acceptedWrites} / ${f.acceptedReads} | ${f.throttled} | ` +
+        `${(f.floorMs / 1000).toFixed(1)} s | ${ratio.toFixed(2)}× |\n\n` +
+        `One adoption makes ${f.writesPerResource} write calls (the claim's TagResource and UpdateDatabase), so at one write a second a fleet of 100 ` +
+        `needs at least ${hundred.toFixed(0)} s; at this run's pace, about ${((hundred * ratio) / 60).toFixed(1)} minutes.`
     );
 }

@@ -56,6 +56,25 @@ export interface ScaleRow {
     readonly peakRssMiB?: number;
 }
 
+/** N creates through one host under Timestream's documented quotas, enforced by the lab proxy. */
+export interface FleetRow {
+    readonly resources: number;
+    readonly parallel: number;
+    readonly writesPerSecond: number;
+    readonly readsPerSecond: number;
+    /** Creates that failed; must be 0. */
+    readonly failures: number;
+    readonly totalMs: number;
+    /** Timestream calls AWS accepted (the proxy forwarded), by kind; and the answers it throttled. */
+    readonly acceptedWrites: number;
+    readonly acceptedReads: number;
+    readonly throttled: number;
+    /** The larger of accepted writes / write rate and accepted reads / read rate: no client can finish sooner. */
+    readonly floorMs: number;
+    /** Write calls one adoption makes (the claim's TagResource and UpdateDatabase). */
+    readonly writesPerResource: number;
+}
+
 export interface BenchResult {
     readonly machine: Record<string, string | number>;
     readonly date: string;
@@ -68,4 +87,5 @@ export interface BenchResult {
     readonly scale: ScaleRow[];
     /** Time per resource of the largest run / the smallest, taken within each round. */
     readonly scaleGrowth?: Spread;
+    readonly fleet: FleetRow;
 }

@@ -26,7 +26,22 @@ export interface RecordedCall {
     answeredMs?: number;
     /** performance.now() when moto answered the request forwarded to it (so applied it); unset for one never forwarded. */
     forwardedMs?: number;
+    /** Answered ThrottlingException by the proxy's rate limits (see {@link RecordingProxy.limitRates}), not forwarded. */
+    throttled?: boolean;
 }
+
+/**
+ * Request rates Timestream accepts per account and region, as its quotas page documents them: create, update and
+ * delete calls 1 a second, list and describe calls 5 a second. The proxy counts TagResource and UntagResource as
+ * writes, the stricter reading.
+ */
+export interface RateLimits {
+    readonly writesPerSecond: number;
+    readonly readsPerSecond: number;
+}
+
+/** Timestream's documented quotas. */
+export const TIMESTREAM_QUOTAS: RateLimits = { writesPerSecond: 1, readsPerSecond: 5 };
 
 /**
  * How to answer a request instead of forwarding it; "hang" accepts it and never answers, "denied" answers
@@ -52,6 +67,9 @@ export class RecordingProxy {
     private readonly persistent = new Map<string, Fault>();
     private outageMs = 0;
     private outageUntil = 0;
+    private limits?: RateLimits;
+    /** Token buckets per account (access key), region and kind of call: tokens left and when they were counted. */
+    private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
     private constructor(
         private readonly server: http.Server,
@@ -99,13 +117,43 @@ export class RecordingProxy {
         return this.calls.filter((c) => c.service === "timestream");
     }
 
-    /** Forgets recorded calls, pending faults and outages. */
+    /** Forgets recorded calls, pending faults, outages and rate limits. */
     reset(): void {
         this.calls.length = 0;
         this.faults.clear();
         this.persistent.clear();
         this.outageMs = 0;
         this.outageUntil = 0;
+        this.limitRates(undefined);
+    }
+
+    /**
+     * Answers Timestream requests beyond `limits` with ThrottlingException, as AWS does beyond its quotas: a token
+     * bucket per account, region and kind (write or read) that holds one second's worth. Endpoint discovery and other
+     * services are not limited. `undefined` lifts the limits.
+     *
+     * @example
+     * proxy.limitRates(TIMESTREAM_QUOTAS);
+     */
+    limitRates(limits: RateLimits | undefined): void {
+        this.limits = limits;
+        this.buckets.clear();
+    }
+
+    /** Whether a request of `operation`, signed by `scope`, is over the rate limits; takes a token when it is not. */
+    private overLimit(service: string, operation: string, scope: { accessKeyId?: string; region?: string }): boolean {
+        if (this.limits === undefined || service !== "timestream" || operation === "DescribeEndpoints") return false;
+        const write = /^(Create|Update|Delete|Tag|Untag)/.test(operation);
+        const rate = write ? this.limits.writesPerSecond : this.limits.readsPerSecond;
+        const key = JSON.stringify([scope.accessKeyId, scope.region, write]);
+        const now = performance.now();
+        const bucket = this.buckets.get(key) ?? { tokens: Math.max(1, rate), at: now };
+        bucket.tokens = Math.min(Math.max(1, rate), bucket.tokens + ((now - bucket.at) / 1000) * rate);
+        bucket.at = now;
+        this.buckets.set(key, bucket);
+        if (bucket.tokens < 1) return true;
+        bucket.tokens -= 1;
+        return false;
     }
 
     /**
@@ -152,7 +200,8 @@ export class RecordingProxy {
         res.once("close", () => (call.answeredMs = performance.now()));
 
         if (Date.now() < this.outageUntil) return void req.socket.destroy();
-        const fault = this.persistent.get(operation) ?? this.faults.get(operation)?.shift();
+        call.throttled = this.overLimit(service, operation, scope) || undefined;
+        const fault = call.throttled ? "throttle" : (this.persistent.get(operation) ?? this.faults.get(operation)?.shift());
         if (fault !== undefined && this.outageMs > 0) {
             this.outageUntil = Date.now() + this.outageMs;
             this.outageMs = 0;
@@ -169,7 +218,8 @@ export class RecordingProxy {
         if (fault !== undefined) {
             const [status, type] = FAULT_ANSWERS[fault];
             res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": type });
-            return void res.end(JSON.stringify({ __type: type, message: `injected ${fault} by the test proxy` }));
+            const message = call.throttled ? "Rate exceeded (the test proxy's rate limits)" : `injected ${fault} by the test proxy`;
+            return void res.end(JSON.stringify({ __type: type, message }));
         }
 
         let answer;

@@ -15,9 +15,11 @@ import {
 } from "@aws-sdk/client-timestream-write";
 import { DescribeKeyCommand, KeyMetadata, KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { Pluggable, RetryStrategyV2 } from "@smithy/types";
 import { clientCredentials, Identity, identityKey } from "./credentials";
 import { KeyRef, parseKeyRef } from "./keys";
 import { CLAIM_TAG_KEYS, Tag } from "./ownership";
+import { CallClass, ONE_PACE, RetryConfigError, retriesOf, retryOf, RetrySettings, TIMESTREAM_CALLS } from "./retry";
 
 /** Where the database lives and how to reach it. Holds no credential. */
 export interface AwsTarget {
@@ -26,6 +28,8 @@ export interface AwsTarget {
     readonly endpoint?: string;
     /** Whose credentials sign the calls; the SDK's default chain when unset. Clients and caches are per identity. */
     readonly identity?: Identity;
+    /** `aws:maxRetries` and `aws:retryMode`; the same for every target of a process. */
+    readonly retry?: RetrySettings;
 }
 
 /** What a failing operation was doing, for the error message. */
@@ -135,6 +139,7 @@ const NOT_APPLIED: readonly DatabaseKmsKeyErrorCode[] = [
     "GrantLimit",
     "Rejected",
     "NoEndpoint",
+    "InvalidConfig",
 ];
 
 /**
@@ -169,8 +174,9 @@ export interface Timeouts {
     readonly requestTimeout: number;
 }
 
-// Bounded so an unreachable or silent endpoint fails in seconds instead of hanging `pulumi up`.
-const DEFAULT_TIMEOUTS: Timeouts = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+// Bounded so an unreachable or silent endpoint fails within a minute (three attempts) instead of hanging `pulumi up`;
+// Timestream, KMS and STS answer these calls in well under a second.
+export const DEFAULT_TIMEOUTS: Timeouts = { connectionTimeout: 5_000, requestTimeout: 15_000 };
 
 interface AwsErrorShape {
     name?: string;
@@ -236,6 +242,7 @@ function failureOf(error: unknown): Failure {
 }
 
 const RULES: readonly Rule[] = [
+    invalidRetryConfig,
     discoveryDisabled,
     accessDenied,
     expiredCredentials,
@@ -338,7 +345,23 @@ function unavailable(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined 
     const status = f.error.$metadata?.httpStatusCode;
     if (f.name !== "ThrottlingException" && (status === undefined || status < 500)) return undefined;
     const attempts = f.error.$metadata?.attempts ?? 1;
+    if (f.name === "ThrottlingException" || status === 429) {
+        const retried = retriesOf(f.error);
+        const over = retried === undefined ? "" : ` over ${Math.round(retried.elapsedMs / 1000)} s`;
+        return [
+            "Unavailable",
+            `AWS kept throttling the request: ${attempts} attempt(s)${over} (${f.said}). ` +
+                "AWS accepts only so many calls a second (Timestream: one write a second per account and region). " +
+                "Give throttled calls more attempts (pulumi config set aws:maxRetries 50; default 25), or run fewer at once (pulumi up --parallel 4), then run again",
+        ];
+    }
     return ["Unavailable", `AWS kept failing after ${attempts} attempt(s) (${f.said}${status ? `, HTTP ${status}` : ""}). Try again later`];
+}
+
+/** A retry setting of the environment or the shared config (AWS_MAX_ATTEMPTS, retry_mode, …) that cannot be used. */
+function invalidRetryConfig(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
+    if (!(f.error instanceof RetryConfigError)) return undefined;
+    return ["InvalidConfig", `${f.error.message}. Fix or unset it (aws:maxRetries and aws:retryMode stack config win over it) and run again`];
 }
 
 function unreachable(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
@@ -397,15 +420,28 @@ export class AwsSession {
         // The SDK turns endpoint discovery off only for an endpoint passed here, not for one read from the environment.
         const endpoint = target.endpoint ?? configuredEndpoint("AWS_ENDPOINT_URL_TIMESTREAM_WRITE");
         return cached(this.timestreamClients, JSON.stringify([target.region, endpoint, identityKeyOf(target)]), () =>
-            new TimestreamWriteClient({ region: target.region, ...this.credentialsOf(target), endpoint, requestHandler: this.handler }),
+            this.paced(target, TIMESTREAM_CALLS, (config) => new TimestreamWriteClient({ ...config, endpoint })),
         );
     }
 
     /** One KMS client per region and identity; the SDK itself honours AWS_ENDPOINT_URL_KMS. */
     kms(target: AwsTarget): KMSClient {
-        return cached(this.kmsClients, JSON.stringify([target.region, identityKeyOf(target)]), () =>
-            new KMSClient({ region: target.region, ...this.credentialsOf(target), requestHandler: this.handler }),
-        );
+        return cached(this.kmsClients, JSON.stringify([target.region, identityKeyOf(target)]), () => this.paced(target, ONE_PACE, (config) => new KMSClient(config)));
+    }
+
+    /**
+     * A client of `target` made by `make` from the shared configuration: region, credentials, timeouts, and the
+     * fleet retry strategy with its pacing middleware (limiters by `classOf`), one of each per client.
+     */
+    private paced<C extends { middlewareStack: { use(pluggable: Pluggable<any, any>): void } }>(
+        target: AwsTarget,
+        classOf: CallClass,
+        make: (config: { region: string; requestHandler: Timeouts; retryStrategy: RetryStrategyV2 } & ReturnType<typeof clientCredentials>) => C,
+    ): C {
+        const retry = retryOf(target.retry ?? {}, profileOf(target), classOf);
+        const client = make({ region: target.region, ...this.credentialsOf(target), requestHandler: this.handler, retryStrategy: retry.strategy });
+        client.middlewareStack.use(retry.pacing);
+        return client;
     }
 
     /**
@@ -414,7 +450,7 @@ export class AwsSession {
      */
     async callerAccount(target: AwsTarget, context: OperationContext): Promise<string> {
         const asked = cached(this.accounts, identityKeyOf(target), () => {
-            const sts = new STSClient({ region: target.region, ...this.credentialsOf(target), requestHandler: this.handler });
+            const sts = this.paced(target, ONE_PACE, (config) => new STSClient(config));
             const account = sts.send(new GetCallerIdentityCommand({})).then((out) => out.Account ?? Promise.reject(new Error("STS GetCallerIdentity answered without Account")));
             account.catch(() => this.accounts.delete(identityKeyOf(target)));
             return account;
@@ -429,7 +465,9 @@ export class AwsSession {
     /** The credentials of the target's identity: one provider per identity, shared by its clients. */
     private credentialsOf(target: AwsTarget): ReturnType<typeof clientCredentials> {
         if (target.identity === undefined) return {};
-        return cached(this.credentials, identityKeyOf(target), () => clientCredentials(target.identity!, target.region));
+        return cached(this.credentials, identityKeyOf(target), () =>
+            clientCredentials(target.identity!, target.region, retryOf(target.retry ?? {}, target.identity!.profile, ONE_PACE).strategy),
+        );
     }
 
     /** The region the SDK's own chain gives (AWS_REGION, profile), or undefined. */
@@ -560,6 +598,11 @@ export class AwsSession {
 function configuredEndpoint(serviceVariable: string): string | undefined {
     if (process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true") return undefined;
     return process.env[serviceVariable] || process.env.AWS_ENDPOINT_URL || undefined;
+}
+
+/** The shared-config profile a target's clients read settings from: the identity's, else the SDK's (AWS_PROFILE). */
+function profileOf(target: AwsTarget): string | undefined {
+    return target.identity?.profile;
 }
 
 function identityKeyOf(target: AwsTarget): string {

@@ -5,6 +5,7 @@
  * make. Per-resource inputs win over stack config. Nothing here is ever stored in state or printed.
  */
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { RetryStrategyV2 } from "@smithy/types";
 
 // The SDK's credential types, named through the package this module depends on.
 type AwsCredentialIdentityProvider = ReturnType<typeof fromNodeProviderChain>;
@@ -189,13 +190,17 @@ export function identityKey(identity: Identity): string {
 /**
  * What an SDK client of `identity` is given: nothing for the SDK's default chain, else one credential provider
  * shared by every client of the identity (the SDK's own providers: a profile's SSO, `credential_process` and
- * `role_arn` included), so a role is assumed once and refreshed before it expires.
+ * `role_arn` included), so a role is assumed once and refreshed before it expires. Its STS calls use `retryStrategy`.
  */
-export function clientCredentials(identity: Identity, region: string): { profile?: string; credentials?: AwsCredentialIdentityProvider } {
+export function clientCredentials(
+    identity: Identity,
+    region: string,
+    retryStrategy?: RetryStrategyV2,
+): { profile?: string; credentials?: AwsCredentialIdentityProvider } {
     if (identity.profile === undefined && identity.keys === undefined && identity.roles.length === 0) return {};
     let credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider = identity.keys ?? fromNodeProviderChain({ profile: identity.profile });
     for (const role of identity.roles) {
-        credentials = fromTemporaryCredentials({ params: assumeRoleParams(role), masterCredentials: credentials, clientConfig: { region } });
+        credentials = fromTemporaryCredentials({ params: assumeRoleParams(role), masterCredentials: credentials, clientConfig: { region, retryStrategy } });
     }
     return { profile: identity.profile, credentials: refreshing(credentials) };
 }

@@ -11,6 +11,7 @@ import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, mayHaveAp
 import { accountProblem, AssumeRole, assumeRoleProblem, guardsAccounts, identityOf, StackCredentials, stackCredentialsOf } from "./credentials";
 import { arnAccount, arnRegion, KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
 import { adoption, claimOf, claimTags, ownerProblem, refusal, Standing, standing } from "./ownership";
+import { RetrySettings, retrySettingsOf } from "./retry";
 
 /**
  * What happens to the database's key when the resource is deleted: `"retain"`
@@ -117,11 +118,12 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     private readonly undescribable = new Set<string>();
     private configRegion?: string;
     private stack: StackCredentials = { assumeRoles: [] };
+    private retry: RetrySettings = {};
     /** Claim checks in flight per database ARN: two resources of one stack never both find a database unclaimed. */
     private readonly claiming = new Map<string, Promise<unknown>>();
 
     /**
-     * Reads `aws:region` and the credential and account settings `@pulumi/aws`
+     * Reads `aws:region`, and the credential, account and retry settings `@pulumi/aws`
      * reads from stack config, once per process. Kept free of awaits: the host
      * hands the provider to other calls before this promise settles. Never
      * throws: a setting that cannot be used fails every operation instead,
@@ -130,6 +132,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     async configure(req: dynamic.ConfigureRequest): Promise<void> {
         this.configRegion = req.config.get("aws:region") || undefined;
         this.stack = stackCredentialsOf((key) => req.config.get(key));
+        this.retry = retrySettingsOf((key) => req.config.get(key));
     }
 
     /**
@@ -509,10 +512,11 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
 
     /** Where and as whom `context`'s calls go; fails while stack config cannot be used. */
     private targetOf(inputs: Partial<DatabaseKmsKeyInputs>, context: OperationContext): AwsTarget {
-        if (this.stack.problem !== undefined) {
-            throw new DatabaseKmsKeyError("InvalidConfig", context, `${this.stack.problem}. Fix it with \`pulumi config set\` and run again`);
+        const problem = this.stack.problem ?? this.retry.problem;
+        if (problem !== undefined) {
+            throw new DatabaseKmsKeyError("InvalidConfig", context, `${problem}. Fix it with \`pulumi config set\` and run again`);
         }
-        return { region: context.region, endpoint: inputs.endpoint, identity: identityOf(this.stack, inputs) };
+        return { region: context.region, endpoint: inputs.endpoint, identity: identityOf(this.stack, inputs), retry: this.retry };
     }
 
     /** Before a write: the caller's account must pass `aws:allowedAccountIds`/`aws:forbiddenAccountIds`, when set. */

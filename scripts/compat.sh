@@ -29,7 +29,7 @@ if $WRITE_README && { [ "$NEWEST_NODES" != "$DEFAULT_NEWEST_NODES" ] || [ "$LEGS
     echo "compat: --write-readme needs every leg; unset COMPAT_LEGS and COMPAT_NEWEST_NODE" >&2
     exit 2
 fi
-SDK_CLIENTS=(@aws-sdk/client-timestream-write @aws-sdk/client-kms @aws-sdk/client-sts @aws-sdk/credential-providers)
+SDK_CLIENTS=(@aws-sdk/client-timestream-write @aws-sdk/client-kms @aws-sdk/client-sts @aws-sdk/credential-providers @smithy/core)
 # The suite's moto suites may skip locally when moto is missing; here a skipped suite must fail the leg instead.
 export CI=true
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true

@@ -51,10 +51,10 @@ describe("endpoint discovery through the provider host, with no endpoint setting
     });
 
     /** A provider host whose AWS traffic goes to the stand-in, configured with aws:region = REGION. */
-    async function startHost(env: Record<string, string | undefined> = standIn.hostEnv()): Promise<ProviderHost> {
+    async function startHost(env: Record<string, string | undefined> = standIn.hostEnv(), config: Record<string, string> = {}): Promise<ProviderHost> {
         const host = await ProviderHost.start({ cwd: project, env });
         hosts.push(host);
-        await host.configure({ "aws:region": REGION });
+        await host.configure({ "aws:region": REGION, ...config });
         return host;
     }
 
@@ -145,11 +145,11 @@ describe("endpoint discovery through the provider host, with no endpoint setting
 
     const refusals: [DiscoveryAnswer, RegExp, RegExp][] = [
         ["denied", /AWS denied the request \(endpoint discovery \(DescribeEndpoints\): AccessDeniedException: /, /Give the caller timestream:DescribeEndpoints on Resource "\*"/],
-        ["throttle", /AWS kept failing after 3 attempt\(s\) \(endpoint discovery \(DescribeEndpoints\): ThrottlingException: /, /Try again later/],
+        ["throttle", /AWS kept throttling the request: 3 attempt\(s\) over \d+ s \(endpoint discovery \(DescribeEndpoints\): ThrottlingException: /, /aws:maxRetries/],
     ];
     for (const [answer, problem, advice] of refusals) {
-        it(`fails naming DescribeEndpoints and saying what to do when discovery is ${answer === "denied" ? "denied" : "throttled past the retries"}, writing nothing`, async () => {
-            const host = await startHost();
+        it(`fails naming DescribeEndpoints and saying what to do when discovery is ${answer === "denied" ? "denied" : "throttled past its attempts (aws:maxRetries 3)"}, writing nothing`, async () => {
+            const host = await startHost(standIn.hostEnv(), { "aws:maxRetries": "3" });
             standIn.answerDiscovery(answer, answer, answer);
 
             const { message, db, original } = await failedCreate(host);

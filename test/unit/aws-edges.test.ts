@@ -19,6 +19,9 @@ async function handlerSettings(client: { config: { requestHandler: unknown } }):
 /** An AWS answer the provider has no rule for, with the given HTTP status. */
 const unrecognised = (httpStatusCode: number) => Object.assign(new Error("odd"), { name: "ConflictException", $metadata: { httpStatusCode, attempts: 3 } });
 
+const THROTTLED_ADVICE =
+    "AWS accepts only so many calls a second (Timestream: one write a second per account and region). Give throttled calls more attempts (pulumi config set aws:maxRetries 50; default 25), or run fewer at once (pulumi up --parallel 4), then run again";
+
 describe("aws: edges", () => {
     describe("toDatabaseKmsKeyError", () => {
         for (const status of [400, 409, 499]) {
@@ -38,12 +41,12 @@ describe("aws: edges", () => {
         it("maps a ThrottlingException without response metadata to Unavailable after one attempt, naming no status", () => {
             const throttled = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
             const error = toDatabaseKmsKeyError(throttled, CONTEXT);
-            expect(error).to.include({ code: "Unavailable", cause: throttled, message: `${PREFIX}AWS kept failing after 1 attempt(s) (ThrottlingException: Rate exceeded). Try again later` });
+            expect(error).to.include({ code: "Unavailable", cause: throttled, message: `${PREFIX}AWS kept throttling the request: 1 attempt(s) (ThrottlingException: Rate exceeded). ${THROTTLED_ADVICE}` });
         });
 
         it("maps a ThrottlingException with metadata but no status to Unavailable, naming its attempts", () => {
             const error = toDatabaseKmsKeyError(awsError(ThrottlingException, "slow down", { attempts: 4 }), CONTEXT);
-            expect(error).to.include({ code: "Unavailable", message: `${PREFIX}AWS kept failing after 4 attempt(s) (ThrottlingException: slow down). Try again later` });
+            expect(error).to.include({ code: "Unavailable", message: `${PREFIX}AWS kept throttling the request: 4 attempt(s) (ThrottlingException: slow down). ${THROTTLED_ADVICE}` });
         });
     });
 
@@ -147,8 +150,8 @@ describe("aws: edges", () => {
             }
         });
 
-        it("bounds connections and requests by default: 5 s to connect, 30 s to answer", async () => {
-            expect(await handlerSettings(new AwsSession().kms({ region: REGION }))).to.include({ connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true });
+        it("bounds connections and requests by default: 5 s to connect, 15 s to answer, so three attempts at a silent endpoint end within a minute", async () => {
+            expect(await handlerSettings(new AwsSession().kms({ region: REGION }))).to.include({ connectionTimeout: 5_000, requestTimeout: 15_000, throwOnRequestTimeout: true });
         });
     });
 });

@@ -1,0 +1,337 @@
+/**
+ * How AWS calls are retried and paced, built from the SDK's own pieces: throttling is a pace, not a failure. A
+ * throttled call gets a long budget of attempts (`aws:maxRetries`, 25 by default, as `@pulumi/aws` counts them) and,
+ * in adaptive mode, each client paces its calls, writes apart from reads: with the SDK's adaptive rate limiter, and,
+ * once AWS has throttled, spaced at the documented quota, so a fleet lands at the rate AWS accepts. Every other error keeps the SDK's standard strategy (3 attempts, its backoff
+ * and retry quota), so a persistent 5xx or an unreachable endpoint still fails within a minute.
+ */
+import { loadConfig } from "@smithy/core/config";
+import {
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_RETRY_DELAY_BASE,
+    DefaultRateLimiter,
+    defaultDelayDecider,
+    isThrottlingError,
+    StandardRetryStrategy,
+    THROTTLING_RETRY_DELAY_BASE,
+} from "@smithy/core/retry";
+import type {
+    FinalizeHandler,
+    FinalizeHandlerArguments,
+    HandlerExecutionContext,
+    Pluggable,
+    RetryErrorInfo,
+    RetryStrategyV2,
+    RetryToken,
+    StandardRetryToken,
+} from "@smithy/types";
+
+/** `"adaptive"`: pace each client to the rate AWS accepts; `"standard"`: back off only. */
+export type RetryMode = "standard" | "adaptive";
+
+/** Calls a second the account may make, by kind of call (`"write"`, `"read"`), where it differs from what AWS documents. */
+export type Quotas = Readonly<Partial<Record<string, number>>>;
+
+/** The retry settings of stack config, read once in `configure`; any may be unset. */
+export interface RetrySettings {
+    /** `aws:maxRetries`: the most attempts of a throttled call (it counts attempts, as `@pulumi/aws` does). */
+    readonly maxAttempts?: number;
+    /** `aws:retryMode`. */
+    readonly mode?: RetryMode;
+    /** `pulumi-timestream-kms:writesPerSecond` and `:readsPerSecond`: Timestream quotas raised for the account. */
+    readonly quotas?: Quotas;
+    /** Why the settings above cannot be used; every operation fails with it. */
+    readonly problem?: string;
+}
+
+/** The attempts a throttled call gets unless `aws:maxRetries` or the SDK's settings say otherwise (`@pulumi/aws`'s default). */
+export const DEFAULT_THROTTLE_ATTEMPTS = 25;
+const MODES: readonly string[] = ["standard", "adaptive"];
+
+/**
+ * Reads `aws:maxRetries`, `aws:retryMode` and this package's quota settings from stack config; `get` is the host's
+ * `config.get`. A value that cannot be used is reported in `problem`, not thrown (see `stackCredentialsOf`).
+ *
+ * @example
+ * const retry = retrySettingsOf((key) => req.config.get(key)); // { maxAttempts: 50, mode: "adaptive" }
+ */
+export function retrySettingsOf(get: (key: string) => string | undefined): RetrySettings {
+    const attempts = get("aws:maxRetries") || undefined;
+    const mode = get("aws:retryMode") || undefined;
+    const problems = [attemptsProblem("aws:maxRetries", attempts), modeProblem("aws:retryMode", mode)];
+    const quotas: Record<string, number> = {};
+    for (const [kind, key] of QUOTA_KEYS) {
+        const value = get(key) || undefined;
+        if (value === undefined) continue;
+        if (/^\d+(\.\d+)?$/.test(value) && Number(value) > 0) quotas[kind] = Number(value);
+        else problems.push(`${key} must be a number of calls a second above 0, such as 5, not "${value.slice(0, 80)}"`);
+    }
+    const found = problems.filter((p) => p !== undefined);
+    return {
+        maxAttempts: attempts === undefined ? undefined : attemptsOf(attempts),
+        mode: mode as RetryMode | undefined,
+        quotas: Object.keys(quotas).length > 0 ? quotas : undefined,
+        problem: found.length > 0 ? `stack config: ${found.join("; ")}` : undefined,
+    };
+}
+
+// Stack config of this package for Timestream quotas raised in Service Quotas, by kind of call.
+const QUOTA_KEYS = [
+    ["write", "pulumi-timestream-kms:writesPerSecond"],
+    ["read", "pulumi-timestream-kms:readsPerSecond"],
+] as const;
+
+/** Why `value` of `key` is not a number of attempts, or undefined; `0` counts as one attempt (no retry). */
+function attemptsProblem(key: string, value: string | undefined): string | undefined {
+    return value === undefined || /^\d{1,4}$/.test(value.trim()) ? undefined : `${key} must be a whole number of attempts such as 25, not "${value.slice(0, 80)}"`;
+}
+
+function attemptsOf(value: string): number {
+    return Math.max(1, Number(value));
+}
+
+function modeProblem(key: string, value: string | undefined): string | undefined {
+    return value === undefined || MODES.includes(value) ? undefined : `${key} must be "standard" or "adaptive", not "${value.slice(0, 80)}"`;
+}
+
+/**
+ * A retry setting of the environment or shared config that cannot be used. Thrown before any request is sent; the
+ * error mapping turns it into `InvalidConfig`.
+ */
+export class RetryConfigError extends Error {
+    readonly name = "RetryConfigError";
+}
+
+/** How a client's calls are retried, resolved once: the stack's settings over the SDK's own (environment, then profile). */
+interface Budget {
+    /** Attempts of a throttled call. */
+    readonly throttled: number;
+    /** Attempts of a call failing otherwise (5xx, timeouts, connection errors), by the SDK's standard strategy. */
+    readonly other: number;
+    /** Pace the client with rate limiters. */
+    readonly paced: boolean;
+}
+
+/**
+ * The budget of a client whose profile is `profile`: `aws:maxRetries`, else `AWS_MAX_ATTEMPTS` / the profile's
+ * `max_attempts`, else 25 attempts for throttling; the SDK's own `AWS_MAX_ATTEMPTS` / `max_attempts`, else 3, for
+ * anything else, never more than for throttling. The mode: `aws:retryMode`, else `AWS_RETRY_MODE` / `retry_mode`, else
+ * adaptive.
+ */
+async function budgetOf(settings: RetrySettings, profile: string | undefined): Promise<Budget> {
+    const [attempts, mode] = await Promise.all([sdkSetting("AWS_MAX_ATTEMPTS", "max_attempts", profile), sdkSetting("AWS_RETRY_MODE", "retry_mode", profile)]);
+    const problem = attemptsProblem(attempts?.key ?? "", attempts?.value) ?? modeProblem(mode?.key ?? "", mode?.value);
+    if (problem !== undefined) throw new RetryConfigError(problem);
+    const sdkAttempts = attempts === undefined ? undefined : attemptsOf(attempts.value);
+    const throttled = settings.maxAttempts ?? sdkAttempts ?? DEFAULT_THROTTLE_ATTEMPTS;
+    return { throttled, other: Math.min(sdkAttempts ?? DEFAULT_MAX_ATTEMPTS, throttled), paced: (settings.mode ?? mode?.value ?? "adaptive") === "adaptive" };
+}
+
+/** A setting as the SDK reads it: the environment variable, else the profile's key; with where it came from, for messages. */
+async function sdkSetting(variable: string, configKey: string, profile: string | undefined): Promise<{ key: string; value: string } | undefined> {
+    const fromEnv = process.env[variable] || undefined;
+    if (fromEnv !== undefined) return { key: variable, value: fromEnv };
+    const fromProfile = await loadConfig<string | undefined>(
+        { environmentVariableSelector: () => undefined, configFileSelector: (section) => section[configKey], default: () => undefined },
+        { profile },
+    )();
+    return fromProfile === undefined ? undefined : { key: `${configKey} of the AWS config profile`, value: fromProfile };
+}
+
+/**
+ * Which pace a call keeps, by its command name, and the rate AWS documents for it (calls a second), at which such
+ * calls are spaced once AWS has throttled one; undefined: not paced.
+ */
+export type CallClass = (commandName: string) => { readonly kind: string; readonly documentedRate?: number } | undefined;
+
+// Timestream's quotas per account and region: create, update and delete calls 1 a second, list and describe 5.
+const TIMESTREAM_WRITE = { kind: "write", documentedRate: 1 };
+const TIMESTREAM_READ = { kind: "read", documentedRate: 5 };
+
+/** Timestream's calls by its quotas; endpoint discovery has its own and is not paced. */
+export const TIMESTREAM_CALLS: CallClass = (command) =>
+    command === "DescribeEndpointsCommand" ? undefined : /^(Update|Tag|Untag|Create|Delete)/.test(command) ? TIMESTREAM_WRITE : TIMESTREAM_READ;
+
+/** One limiter for every call of the client (KMS, STS), which documents no per-call quota we rely on. */
+export const ONE_PACE: CallClass = () => ({ kind: "all" });
+
+/**
+ * What an SDK client of one target gets: its retry strategy and the middleware that paces its attempts. One per
+ * client, so each client keeps its own pace.
+ *
+ * @example
+ * const retry = retryOf(settings, profile, TIMESTREAM_CALLS);
+ * const client = new TimestreamWriteClient({ region, retryStrategy: retry.strategy });
+ * client.middlewareStack.use(retry.pacing);
+ */
+export function retryOf(settings: RetrySettings, profile: string | undefined, classOf: CallClass): { strategy: RetryStrategyV2; pacing: Pluggable<object, object> } {
+    let budget: Promise<Budget> | undefined;
+    const resolve = () => (budget ??= budgetOf(settings, profile));
+    return { strategy: new FleetRetryStrategy(resolve), pacing: pacingOf(resolve, classOf, settings.quotas ?? {}) };
+}
+
+/** What the retries of a call that failed in the end came to: how many attempts AWS throttled, over how long. */
+export interface GaveUp {
+    readonly throttled: number;
+    readonly elapsedMs: number;
+}
+
+// Keyed by the error the SDK throws once the strategy gives up, which is the error the caller receives.
+const gaveUp = new WeakMap<object, GaveUp>();
+
+/**
+ * How the retries of the call that failed with `error` went, when a strategy of this module gave up on it.
+ *
+ * @example
+ * const retried = retriesOf(error); // { throttled: 25, elapsedMs: 61000 }
+ */
+export function retriesOf(error: unknown): GaveUp | undefined {
+    return typeof error === "object" && error !== null ? gaveUp.get(error) : undefined;
+}
+
+/** The token of one call: the SDK's standard token for non-throttling retries, and the throttled attempts beside it. */
+class FleetToken implements StandardRetryToken {
+    readonly $retryLog: { acquisitionDelay: number };
+    constructor(
+        readonly standard: StandardRetryToken,
+        readonly throttles: number,
+        private readonly retries: number,
+        private readonly delay: number,
+        readonly startedMs: number,
+    ) {
+        this.$retryLog = { acquisitionDelay: standard.$retryLog?.acquisitionDelay ?? 0 };
+    }
+    getRetryCount(): number {
+        return this.retries;
+    }
+    getRetryDelay(): number {
+        return this.delay;
+    }
+    getRetryCost(): number | undefined {
+        return this.standard.getRetryCost();
+    }
+}
+
+/**
+ * The SDK's retry-strategy interface: the SDK classifies each error; a THROTTLING one is retried up to the throttle
+ * budget, outside the SDK's retry quota (which runs dry under sustained throttling, as the Terraform AWS provider's
+ * does not), with the SDK's backoff (short while a limiter paces the client); anything else goes to the SDK's
+ * standard strategy, unchanged.
+ */
+class FleetRetryStrategy implements RetryStrategyV2 {
+    readonly mode = "adaptive";
+    private readonly standard: StandardRetryStrategy;
+
+    constructor(private readonly budget: () => Promise<Budget>) {
+        this.standard = new StandardRetryStrategy(async () => (await budget()).other);
+    }
+
+    async acquireInitialRetryToken(scope: string): Promise<RetryToken> {
+        // Before the first attempt: settings that cannot be used fail the call before anything is sent.
+        await this.budget();
+        return new FleetToken((await this.standard.acquireInitialRetryToken(scope ?? "")) as StandardRetryToken, 0, 0, 0, Date.now());
+    }
+
+    async refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
+        const t = token as FleetToken;
+        const throttling = errorInfo.errorType === "THROTTLING";
+        try {
+            if (!throttling) {
+                const standard = (await this.standard.refreshRetryTokenForRetry(t.standard, errorInfo)) as StandardRetryToken;
+                return new FleetToken(standard, t.throttles, t.getRetryCount() + 1, standard.getRetryDelay(), t.startedMs);
+            }
+            const { throttled, paced } = await this.budget();
+            if (t.getRetryCount() + 1 >= throttled) throw new Error("No retry token available");
+            const delay = defaultDelayDecider(paced ? DEFAULT_RETRY_DELAY_BASE : THROTTLING_RETRY_DELAY_BASE, t.throttles);
+            return new FleetToken(t.standard, t.throttles + 1, t.getRetryCount() + 1, delay, t.startedMs);
+        } catch (refused) {
+            if (typeof errorInfo.error === "object" && errorInfo.error !== null) {
+                gaveUp.set(errorInfo.error, { throttled: t.throttles + (throttling ? 1 : 0), elapsedMs: Date.now() - t.startedMs });
+            }
+            throw refused;
+        }
+    }
+
+    recordSuccess(token: RetryToken): void {
+        this.standard.recordSuccess((token as FleetToken).standard);
+    }
+}
+
+/**
+ * A middleware that runs before every attempt is signed and sent, and paces it by its kind of call, writes apart from
+ * reads, as AWS meters them apart. A kind with a documented quota (or one raised for the account) is spaced at that
+ * rate once AWS has throttled one of its calls; any other kind waits for the SDK's adaptive (CUBIC) rate limiter,
+ * which also only slows down once AWS has throttled. The SDK's limiter is not used for quotas AWS documents: right
+ * after a throttle it drops to half a call a second, and a client allowed bursts at a quota that refills once a second
+ * keeps getting throttled.
+ */
+function pacingOf(budget: () => Promise<Budget>, classOf: CallClass, quotas: Quotas): Pluggable<object, object> {
+    const paces = new Map<string, Pace>();
+    return {
+        applyToStack(stack) {
+            stack.addRelativeTo(
+                (next: FinalizeHandler<object, object>, context: HandlerExecutionContext) => async (args: FinalizeHandlerArguments<object>) => {
+                    const call = (await budget()).paced ? classOf(String(context.commandName)) : undefined;
+                    if (call === undefined) return next(args);
+                    let pace = paces.get(call.kind);
+                    if (pace === undefined) {
+                        const rate = quotas[call.kind] ?? call.documentedRate;
+                        paces.set(call.kind, (pace = rate === undefined ? limiterPace() : new Spacing(rate)));
+                    }
+                    await pace.wait();
+                    try {
+                        const answer = await next(args);
+                        pace.answered(undefined);
+                        return answer;
+                    } catch (error) {
+                        pace.answered(error);
+                        throw error;
+                    }
+                },
+                { relation: "before", toMiddleware: "httpSigningMiddleware", name: "pulumiTimestreamKmsPacing", override: true },
+            );
+        },
+    };
+}
+
+/** How the calls of one kind are paced: wait before an attempt, learn from its answer (an error, or undefined). */
+interface Pace {
+    wait(): Promise<void>;
+    answered(error: unknown): void;
+}
+
+/** The SDK's adaptive rate limiter, told of every answer (the raw error: every version of it recognizes throttling). */
+function limiterPace(): Pace {
+    const limiter = new DefaultRateLimiter();
+    return { wait: () => limiter.getSendToken(), answered: (error) => limiter.updateClientSendingRate(error ?? {}) };
+}
+
+// A call sent a moment early is throttled and loses its slot: keep this much margin below a documented rate.
+const SPACING_MARGIN = 1.03;
+
+/**
+ * Spaces calls at a quota once AWS has throttled one of them: each call takes the next free slot, a little slower
+ * than the rate, since a quota that refills once a second throttles a call that comes a moment early.
+ */
+class Spacing implements Pace {
+    private engaged = false;
+    private nextMs = 0;
+    private readonly intervalMs: number;
+
+    constructor(rate: number) {
+        this.intervalMs = (1000 / rate) * SPACING_MARGIN;
+    }
+
+    /** Resolves at this call's slot; at once until AWS has throttled. */
+    async wait(): Promise<void> {
+        if (!this.engaged) return;
+        const now = Date.now();
+        const at = Math.max(now, this.nextMs);
+        this.nextMs = at + this.intervalMs;
+        if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+    }
+
+    answered(error: unknown): void {
+        if (error !== undefined && isThrottlingError(error as never)) this.engaged = true;
+    }
+}

@@ -1,0 +1,214 @@
+/**
+ * Retries fit for a fleet (issue 20): the settings and where they come from, the budget a throttled call and any
+ * other failing call get, and the clients that receive them.
+ */
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { expect } from "chai";
+import { UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
+import type { RetryErrorType, RetryStrategyV2 } from "@smithy/types";
+import { AwsSession, toDatabaseKmsKeyError } from "../../provider/aws";
+import { DEFAULT_THROTTLE_ATTEMPTS, retriesOf, RetryConfigError, retryOf, RetrySettings, retrySettingsOf, TIMESTREAM_CALLS } from "../../provider/retry";
+import { REGION, useCleanAwsEnv } from "./fixtures";
+
+/** How many attempts `strategy` allows a call whose every attempt fails with `errorType`. */
+async function attemptsOf(strategy: RetryStrategyV2, errorType: RetryErrorType): Promise<number> {
+    let token = await strategy.acquireInitialRetryToken("");
+    for (let attempts = 1; ; attempts++) {
+        try {
+            token = await strategy.refreshRetryTokenForRetry(token, { errorType, error: new Error(errorType) as never });
+        } catch {
+            return attempts;
+        }
+    }
+}
+
+const strategyOf = (settings: RetrySettings = {}, profile?: string) => retryOf(settings, profile, TIMESTREAM_CALLS).strategy;
+
+describe("retries", () => {
+    useCleanAwsEnv();
+
+    describe("retrySettingsOf", () => {
+        const read = (config: Record<string, string>) => retrySettingsOf((key) => config[key]);
+
+        it("reads aws:maxRetries as attempts and aws:retryMode", () => {
+            expect(read({ "aws:maxRetries": "50", "aws:retryMode": "standard" })).to.deep.equal({ maxAttempts: 50, mode: "standard", quotas: undefined, problem: undefined });
+            expect(read({})).to.deep.equal({ maxAttempts: undefined, mode: undefined, quotas: undefined, problem: undefined });
+        });
+
+        it("reads Timestream quotas raised for the account from this package's stack config", () => {
+            const settings = read({ "pulumi-timestream-kms:writesPerSecond": "4", "pulumi-timestream-kms:readsPerSecond": "20.5" });
+            expect(settings).to.deep.include({ quotas: { write: 4, read: 20.5 }, problem: undefined });
+            expect(read({ "pulumi-timestream-kms:writesPerSecond": "0" }).problem).to.equal(
+                'stack config: pulumi-timestream-kms:writesPerSecond must be a number of calls a second above 0, such as 5, not "0"',
+            );
+        });
+
+        it("counts aws:maxRetries 0 as one attempt", () => {
+            expect(read({ "aws:maxRetries": "0" }).maxAttempts).to.equal(1);
+        });
+
+        it("names each setting that cannot be used", () => {
+            const { problem } = read({ "aws:maxRetries": "many", "aws:retryMode": "legacy" });
+            expect(problem).to.equal(
+                'stack config: aws:maxRetries must be a whole number of attempts such as 25, not "many"; aws:retryMode must be "standard" or "adaptive", not "legacy"',
+            );
+            expect(read({ "aws:maxRetries": "-1" }).problem).to.include("aws:maxRetries");
+        });
+    });
+
+    describe("the budget of a call", () => {
+        it(`gives a throttled call ${DEFAULT_THROTTLE_ATTEMPTS} attempts and any other failing call the SDK's 3, by default`, async () => {
+            expect(await attemptsOf(strategyOf(), "THROTTLING")).to.equal(DEFAULT_THROTTLE_ATTEMPTS);
+            expect(await attemptsOf(strategyOf(), "TRANSIENT")).to.equal(3);
+            expect(await attemptsOf(strategyOf(), "SERVER_ERROR"), "not retried, as the SDK's standard strategy decides").to.equal(1);
+            expect(await attemptsOf(strategyOf(), "CLIENT_ERROR")).to.equal(1);
+        });
+
+        it("gives throttled calls aws:maxRetries attempts, leaving other failures at 3", async () => {
+            expect(await attemptsOf(strategyOf({ maxAttempts: 7 }), "THROTTLING")).to.equal(7);
+            expect(await attemptsOf(strategyOf({ maxAttempts: 7 }), "TRANSIENT")).to.equal(3);
+        });
+
+        it("retries nothing with aws:maxRetries 1", async () => {
+            expect(await attemptsOf(strategyOf({ maxAttempts: 1 }), "THROTTLING")).to.equal(1);
+            expect(await attemptsOf(strategyOf({ maxAttempts: 1 }), "TRANSIENT")).to.equal(1);
+        });
+
+        it("reads AWS_MAX_ATTEMPTS as the SDK does, for both budgets; aws:maxRetries wins for throttled calls", async () => {
+            process.env.AWS_MAX_ATTEMPTS = "5";
+            expect(await attemptsOf(strategyOf(), "THROTTLING")).to.equal(5);
+            expect(await attemptsOf(strategyOf(), "TRANSIENT")).to.equal(5);
+            expect(await attemptsOf(strategyOf({ maxAttempts: 9 }), "THROTTLING")).to.equal(9);
+        });
+
+        it("reads the profile's max_attempts under AWS_MAX_ATTEMPTS", async () => {
+            withConfigFile("[profile ops]\nmax_attempts = 4\n");
+            expect(await attemptsOf(strategyOf({}, "ops"), "THROTTLING")).to.equal(4);
+            process.env.AWS_MAX_ATTEMPTS = "6";
+            expect(await attemptsOf(strategyOf({}, "ops"), "THROTTLING")).to.equal(6);
+        });
+
+        it("fails before the first attempt, naming the setting, when AWS_MAX_ATTEMPTS or retry_mode cannot be used", async () => {
+            process.env.AWS_MAX_ATTEMPTS = "lots";
+            const first = await strategyOf().acquireInitialRetryToken("").then(() => undefined, (e: unknown) => e);
+            expect(first).to.be.instanceOf(RetryConfigError);
+            expect((first as Error).message).to.equal('AWS_MAX_ATTEMPTS must be a whole number of attempts such as 25, not "lots"');
+            const mapped = toDatabaseKmsKeyError(first, { operation: "create", databaseName: "metrics", region: REGION });
+            expect(mapped).to.include({ code: "InvalidConfig" });
+            expect(mapped.message).to.include("AWS_MAX_ATTEMPTS").and.include("aws:maxRetries and aws:retryMode stack config win over it");
+
+            delete process.env.AWS_MAX_ATTEMPTS;
+            withConfigFile("[profile ops]\nretry_mode = legacy\n");
+            const second = await strategyOf({}, "ops").acquireInitialRetryToken("").then(() => undefined, (e: unknown) => e);
+            expect((second as Error).message).to.equal('retry_mode of the AWS config profile must be "standard" or "adaptive", not "legacy"');
+        });
+
+        it("backs a throttled call off briefly while a limiter paces the client, and longer in standard mode", async () => {
+            const random = Math.random;
+            Math.random = () => 0.99;
+            try {
+                const delay = async (settings: RetrySettings) => {
+                    const strategy = strategyOf(settings);
+                    const token = await strategy.acquireInitialRetryToken("");
+                    return (await strategy.refreshRetryTokenForRetry(token, { errorType: "THROTTLING", error: new Error() as never })).getRetryDelay();
+                };
+                expect(await delay({})).to.equal(99);
+                expect(await delay({ mode: "standard" })).to.equal(495);
+                process.env.AWS_RETRY_MODE = "standard";
+                expect(await delay({}), "AWS_RETRY_MODE as the SDK reads it").to.equal(495);
+                expect(await delay({ mode: "adaptive" }), "aws:retryMode wins").to.equal(99);
+            } finally {
+                Math.random = random;
+            }
+        });
+
+        it("records how many throttled attempts a call had when it gave up", async () => {
+            const strategy = strategyOf({ maxAttempts: 3 });
+            const error = new Error("Rate exceeded");
+            let token = await strategy.acquireInitialRetryToken("");
+            const refresh = () => strategy.refreshRetryTokenForRetry(token, { errorType: "THROTTLING", error: error as never });
+            token = await refresh();
+            token = await refresh();
+            await refresh().then(() => expect.fail("a fourth attempt"), () => undefined);
+            expect(retriesOf(error)).to.include({ throttled: 3 });
+            expect(retriesOf(error)!.elapsedMs).to.be.at.least(0);
+            expect(retriesOf(new Error("other"))).to.equal(undefined);
+        });
+    });
+
+    describe("the clients", () => {
+        it("gives every Timestream and KMS client the settings and a pacing middleware of its own", async () => {
+            const session = new AwsSession();
+            const target = { region: REGION, endpoint: "http://127.0.0.1:5000/", retry: { maxAttempts: 7 } };
+            const clients = [session.timestream(target), session.kms(target)];
+            for (const client of clients) {
+                const strategy = (await client.config.retryStrategy()) as RetryStrategyV2;
+                expect(await attemptsOf(strategy, "THROTTLING")).to.equal(7);
+                expect(client.middlewareStack.identify().some((m) => m.startsWith("pulumiTimestreamKmsPacing"))).to.equal(true);
+            }
+            const strategies = await Promise.all(clients.map((c) => c.config.retryStrategy()));
+            expect(strategies[0]).to.not.equal(strategies[1]);
+        });
+
+        it("paces Timestream writes apart from reads at their documented quotas, and leaves endpoint discovery alone", () => {
+            const kinds = (commands: string[]) => commands.map((c) => TIMESTREAM_CALLS(c));
+            expect(kinds(["UpdateDatabaseCommand", "TagResourceCommand", "UntagResourceCommand"])).to.deep.equal(Array(3).fill({ kind: "write", documentedRate: 1 }));
+            expect(kinds(["DescribeDatabaseCommand", "ListTagsForResourceCommand"])).to.deep.equal(Array(2).fill({ kind: "read", documentedRate: 5 }));
+            expect(TIMESTREAM_CALLS("DescribeEndpointsCommand")).to.equal(undefined);
+        });
+
+        describe("against a Timestream that throttles the first write", () => {
+            let server: http.Server;
+            let arrivals: number[];
+            before(async () => {
+                server = http.createServer((req, res) => {
+                    req.resume();
+                    req.on("end", () => {
+                        arrivals.push(performance.now());
+                        const throttle = arrivals.length === 1;
+                        res.writeHead(throttle ? 400 : 200, { "content-type": "application/x-amz-json-1.0", ...(throttle ? { "x-amzn-errortype": "ThrottlingException" } : {}) });
+                        res.end(JSON.stringify(throttle ? { __type: "ThrottlingException", message: "Rate exceeded" } : { Database: { DatabaseName: "metrics" } }));
+                    });
+                });
+                await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            });
+            beforeEach(() => (arrivals = []));
+            after(() => new Promise((resolve) => server.close(resolve)));
+
+            const writes = async (settings: RetrySettings) => {
+                const endpoint = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+                const client = new AwsSession().timestream({ region: REGION, endpoint, retry: settings });
+                const write = () => client.send(new UpdateDatabaseCommand({ DatabaseName: "metrics", KmsKeyId: "alias/metrics" }));
+                // One write, throttled once and retried; then three at once.
+                await write();
+                await Promise.all([write(), write(), write()]);
+                const together = arrivals.slice(2);
+                return together.slice(1).map((t, i) => t - together[i]);
+            };
+
+            it("spaces writes at the account's quota once one was throttled, in adaptive mode", async () => {
+                // 20 writes a second: a slot every 51.5 ms.
+                const gaps = await writes({ quotas: { write: 20 } });
+                expect(arrivals).to.have.length(5);
+                expect(Math.min(...gaps), `gaps ${gaps.map(Math.round)}`).to.be.at.least(45);
+            });
+
+            it("does not space them in standard mode", async () => {
+                const gaps = await writes({ quotas: { write: 1 }, mode: "standard" });
+                expect(arrivals).to.have.length(5);
+                expect(Math.max(...gaps), `gaps ${gaps.map(Math.round)}`).to.be.below(500);
+            });
+        });
+    });
+});
+
+/** Points AWS_CONFIG_FILE at a file holding `text`, for the rest of the test (useCleanAwsEnv puts it back). */
+function withConfigFile(text: string): void {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-retry-"));
+    fs.writeFileSync(path.join(dir, "config"), text);
+    process.env.AWS_CONFIG_FILE = path.join(dir, "config");
+}
