@@ -136,7 +136,12 @@ async function callsPerOperation(lab: Lab, keys: Keys): Promise<CallRow[]> {
     await command("diff, same key given as its alias", FLOORS.sameKeyAsAlias, (e) => up(e, state, inputsFor(lab, "calls", first, keys.alias)));
     state = (await command("read (refresh)", FLOORS.read, (e) => e.refresh(state))).state!;
     state = await command("update, key differs", FLOORS.updateKeyDiffers, (e) => up(e, state, inputsFor(lab, "calls", first, keys.b.id)));
-    state = await command("update, onDelete only", FLOORS.updateInputOnly, (e) => up(e, state, inputsFor(lab, "calls", first, keys.b.id, "restore")));
+    state = await command("update, onDelete only, kmsKeyId a key ID", FLOORS.updateInputOnly, (e) => up(e, state, inputsFor(lab, "calls", first, keys.b.id, "restore")));
+    // The same key given as its alias, then onDelete changed alone: diff and update each resolve the alias afresh.
+    const aliased = await withHost(lab, (host) => new Engine(host).up("calls-2", retained, inputsFor(lab, "calls-2", second, keys.alias)));
+    await command("update, onDelete only, kmsKeyId an alias", FLOORS.updateInputOnlyAlias, (e) =>
+        e.up("calls-2", aliased.state, inputsFor(lab, "calls-2", second, keys.alias, "restore")).then((r) => r.state),
+    );
     await command("delete, retain", FLOORS.deleteRetain, (e) => e.destroy(retained));
     await command("delete, restore", FLOORS.deleteRestore, (e) => e.destroy(state));
 

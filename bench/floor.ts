@@ -37,8 +37,10 @@ export const FLOORS = {
     read: floor({ DescribeDatabase: 1, DescribeKey: 1 }),
     /** check of the new key, diff (a key ID compares locally), update describes the key and checks its own claim (no tag write). */
     updateKeyDiffers: floor({ DescribeDatabase: 1, ListTagsForResource: 1, UpdateDatabase: 1, DescribeKey: 2 }),
-    /** onDelete changes no AWS state. */
+    /** onDelete changes no AWS state; a key ID compares locally. */
     updateInputOnly: floor({}),
+    /** An alias is resolved by diff and again by update, whose answers last one operation (#10). */
+    updateInputOnlyAlias: floor({ DescribeKey: 2 }),
     /** The claim is checked (another owner may have taken the database over) and released. */
     deleteRetain: floor({ ListTagsForResource: 1, UntagResource: 1 }),
     deleteRestore: floor({ ListTagsForResource: 1, DescribeDatabase: 1, UpdateDatabase: 1, UntagResource: 1, DescribeKey: 1 }),

@@ -68,6 +68,7 @@ export class RecordingProxy {
     private outageMs = 0;
     private outageUntil = 0;
     private limits?: RateLimits;
+    private refusingAfter?: string;
     /** Token buckets per account (access key), region and kind of call: tokens left and when they were counted. */
     private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
@@ -94,8 +95,12 @@ export class RecordingProxy {
 
     /** e.g. http://127.0.0.1:51235 */
     get endpoint(): string {
-        return `http://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+        this.port ??= (this.server.address() as net.AddressInfo).port;
+        return `http://127.0.0.1:${this.port}`;
     }
+
+    /** The port first listened on, kept while the proxy refuses connections. */
+    private port?: number;
 
     /** Operation names in the order they arrived, e.g. ["DescribeDatabase", "DescribeKey"]. */
     operations(): string[] {
@@ -115,6 +120,22 @@ export class RecordingProxy {
     /** Timestream requests, endpoint discovery included. */
     timestreamCalls(): RecordedCall[] {
         return this.calls.filter((c) => c.service === "timestream");
+    }
+
+    /**
+     * Once a request of `operation` has been answered, stops listening and closes every connection, so the next
+     * request finds the port closed (connection refused: a request that never left the client) until
+     * {@link listenAgain}.
+     */
+    refuseConnectionsAfter(operation: string): void {
+        this.refusingAfter = operation;
+    }
+
+    /** Listens again on the same port after {@link refuseConnectionsAfter} closed it. */
+    async listenAgain(): Promise<void> {
+        const port = Number(new URL(this.endpoint).port);
+        if (this.server.listening) return;
+        await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
     }
 
     /** Forgets recorded calls, pending faults, outages and rate limits. */
@@ -198,6 +219,13 @@ export class RecordingProxy {
         this.calls.push(call);
         // Which calls a client made at once, and which only after another's answer: the bench replays the same order.
         res.once("close", () => (call.answeredMs = performance.now()));
+        if (this.refusingAfter === operation) {
+            this.refusingAfter = undefined;
+            res.once("finish", () => {
+                this.server.close();
+                this.server.closeAllConnections();
+            });
+        }
 
         if (Date.now() < this.outageUntil) return void req.socket.destroy();
         call.throttled = this.overLimit(service, operation, scope) || undefined;

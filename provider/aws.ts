@@ -15,11 +15,13 @@ import {
 } from "@aws-sdk/client-timestream-write";
 import { DescribeKeyCommand, KeyMetadata, KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from "@smithy/core/config";
 import type { Pluggable, RetryStrategyV2 } from "@smithy/types";
 import { clientCredentials, Identity, identityKey } from "./credentials";
 import { KeyRef, parseKeyRef } from "./keys";
+import { endpointOf, StackEndpoints } from "./endpoints";
 import { CLAIM_TAG_KEYS, Tag } from "./ownership";
-import { CallClass, ONE_PACE, RetryConfigError, retriesOf, retryOf, RetrySettings, TIMESTREAM_CALLS } from "./retry";
+import { CallClass, mayHaveReachedAws, ONE_PACE, RetryConfigError, retriesOf, retryOf, RetrySettings, SharedProfile, TIMESTREAM_CALLS } from "./retry";
 
 /** Where the database lives and how to reach it. Holds no credential. */
 export interface AwsTarget {
@@ -30,6 +32,8 @@ export interface AwsTarget {
     readonly identity?: Identity;
     /** `aws:maxRetries` and `aws:retryMode`; the same for every target of a process. */
     readonly retry?: RetrySettings;
+    /** `aws:endpoints`; the same for every target of a process. */
+    readonly endpoints?: StackEndpoints["urls"];
 }
 
 /** What a failing operation was doing, for the error message. */
@@ -143,14 +147,18 @@ const NOT_APPLIED: readonly DatabaseKmsKeyErrorCode[] = [
 ];
 
 /**
- * Whether a failed write may have been applied all the same: a timeout, a dropped connection, or throttling or a
- * 5xx after the SDK's retries (an earlier attempt may have landed). Only an AWS refusal (a 4xx other than
- * throttling) or a request never sent proves it was not.
+ * Whether a failed write may have been applied all the same: one of its attempts may have (a 5xx answer, a timeout
+ * or a connection lost after sending). An AWS refusal of every attempt (a 4xx, throttling included) or a request
+ * never sent (connection refused, no such host, no credentials) proves it was not. The clients' attempt middleware
+ * tells; for an error it did not see, a 4xx other than throttling, or a failure before sending, proves it.
  */
 export function mayHaveApplied(error: DatabaseKmsKeyError): boolean {
     if (NOT_APPLIED.includes(error.code)) return false;
+    const inner = failureOf(error.cause).error;
+    const seen = mayHaveReachedAws(inner);
+    if (seen !== undefined) return seen;
     // The status of the error the SDK wrapped, as the mapping itself reads it.
-    const status = failureOf(error.cause).error.$metadata?.httpStatusCode;
+    const status = inner.$metadata?.httpStatusCode;
     return !(error.code === "Failed" && status !== undefined && status >= 400 && status < 500);
 }
 
@@ -418,15 +426,17 @@ export class AwsSession {
     /** One Timestream client per target, so endpoint discovery runs once per region. */
     timestream(target: AwsTarget): TimestreamWriteClient {
         // The SDK turns endpoint discovery off only for an endpoint passed here, not for one read from the environment.
-        const endpoint = target.endpoint ?? configuredEndpoint("AWS_ENDPOINT_URL_TIMESTREAM_WRITE");
+        const endpoint = endpointOf("timestreamwrite", target.endpoints ?? {}, target.endpoint);
         return cached(this.timestreamClients, JSON.stringify([target.region, endpoint, identityKeyOf(target)]), () =>
             this.paced(target, TIMESTREAM_CALLS, (config) => new TimestreamWriteClient({ ...config, endpoint })),
         );
     }
 
-    /** One KMS client per region and identity; the SDK itself honours AWS_ENDPOINT_URL_KMS. */
+    /** One KMS client per region and identity, at the endpoint `aws:endpoints` or AWS_ENDPOINT_URL_KMS gives, if any. */
     kms(target: AwsTarget): KMSClient {
-        return cached(this.kmsClients, JSON.stringify([target.region, identityKeyOf(target)]), () => this.paced(target, ONE_PACE, (config) => new KMSClient(config)));
+        return cached(this.kmsClients, JSON.stringify([target.region, identityKeyOf(target)]), () =>
+            this.paced(target, ONE_PACE, (config) => new KMSClient({ ...config, endpoint: endpointOf("kms", target.endpoints ?? {}) })),
+        );
     }
 
     /**
@@ -450,7 +460,7 @@ export class AwsSession {
      */
     async callerAccount(target: AwsTarget, context: OperationContext): Promise<string> {
         const asked = cached(this.accounts, identityKeyOf(target), () => {
-            const sts = this.paced(target, ONE_PACE, (config) => new STSClient(config));
+            const sts = this.paced(target, ONE_PACE, (config) => new STSClient({ ...config, endpoint: endpointOf("sts", target.endpoints ?? {}) }));
             const account = sts.send(new GetCallerIdentityCommand({})).then((out) => out.Account ?? Promise.reject(new Error("STS GetCallerIdentity answered without Account")));
             account.catch(() => this.accounts.delete(identityKeyOf(target)));
             return account;
@@ -466,14 +476,17 @@ export class AwsSession {
     private credentialsOf(target: AwsTarget): ReturnType<typeof clientCredentials> {
         if (target.identity === undefined) return {};
         return cached(this.credentials, identityKeyOf(target), () =>
-            clientCredentials(target.identity!, target.region, retryOf(target.retry ?? {}, target.identity!.profile, ONE_PACE).strategy),
+            clientCredentials(target.identity!, target.region, {
+                retryStrategy: retryOf(target.retry ?? {}, profileOf(target), ONE_PACE).strategy,
+                endpoint: endpointOf("sts", target.endpoints ?? {}),
+            }),
         );
     }
 
-    /** The region the SDK's own chain gives (AWS_REGION, profile), or undefined. */
-    defaultRegion(profile: string | undefined): Promise<string | undefined> {
-        return cached(this.defaultRegions, JSON.stringify([profile]), () =>
-            new KMSClient({ profile }).config.region().then(
+    /** The region the SDK's own chain gives (AWS_REGION, the profile's region in `configFile` or the default file), or undefined. */
+    defaultRegion(profile: string | undefined, configFile?: string): Promise<string | undefined> {
+        return cached(this.defaultRegions, JSON.stringify([profile, configFile]), () =>
+            loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, profile, configFilepath: configFile })().then(
                 (region) => region || undefined,
                 () => undefined,
             ),
@@ -594,15 +607,9 @@ export class AwsSession {
     }
 }
 
-/** An endpoint URL from the SDK's standard environment settings, unless they are switched off. */
-function configuredEndpoint(serviceVariable: string): string | undefined {
-    if (process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true") return undefined;
-    return process.env[serviceVariable] || process.env.AWS_ENDPOINT_URL || undefined;
-}
-
 /** The shared-config profile a target's clients read settings from: the identity's, else the SDK's (AWS_PROFILE). */
-function profileOf(target: AwsTarget): string | undefined {
-    return target.identity?.profile;
+function profileOf(target: AwsTarget): SharedProfile {
+    return { profile: target.identity?.profile, configFile: target.identity?.files?.config };
 }
 
 function identityKeyOf(target: AwsTarget): string {

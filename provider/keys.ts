@@ -4,6 +4,7 @@
  * aliases need KMS, see lifecycle.ts), and whether a described key may protect
  * a database. Pure functions: nothing here calls AWS.
  */
+import { quoted } from "./quote";
 
 /** The four ways a KMS key can be named to UpdateDatabase. */
 export type KeyForm = "keyId" | "keyArn" | "aliasName" | "aliasArn";
@@ -71,7 +72,7 @@ export function kmsKeyIdProblem(value: string): string | undefined {
     const keyIdOk = ref && (isAlias(ref) || STRICT_KEY_ID.test(ref.resource.slice(4)));
     if (ref && keyIdOk) return undefined;
     return (
-        `"${value.slice(0, 80)}" must be a KMS key ID (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-…), ` +
+        `${quoted(value)} must be a KMS key ID (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-…), ` +
         "key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), alias name (alias/NAME) or alias ARN " +
         `(arn:aws:kms:REGION:ACCOUNT:alias/NAME), at most ${MAX_KEY_ID_LENGTH} characters`
     );

@@ -8,8 +8,10 @@ import type { Database } from "@aws-sdk/client-timestream-write";
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, mayHaveApplied, OperationContext } from "./aws";
-import { accountProblem, AssumeRole, assumeRoleProblem, guardsAccounts, identityOf, StackCredentials, stackCredentialsOf } from "./credentials";
-import { arnAccount, arnRegion, KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
+import { accountProblem, AssumeRole, assumeRoleProblem, guardsAccounts, identityOf, profileProblem, StackCredentials, stackCredentialsOf } from "./credentials";
+import { endpointProblem, environmentEndpointProblem, StackEndpoints, stackEndpointsOf } from "./endpoints";
+import { quoted } from "./quote";
+import { arnAccount, arnRegion, isAlias, KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
 import { adoption, claimOf, claimTags, ownerProblem, refusal, Standing, standing } from "./ownership";
 import { RetrySettings, retrySettingsOf } from "./retry";
 
@@ -119,12 +121,13 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     private configRegion?: string;
     private stack: StackCredentials = { assumeRoles: [] };
     private retry: RetrySettings = {};
+    private endpoints: StackEndpoints = { urls: {} };
     /** Claim checks in flight per database ARN: two resources of one stack never both find a database unclaimed. */
     private readonly claiming = new Map<string, Promise<unknown>>();
 
     /**
-     * Reads `aws:region`, and the credential, account and retry settings `@pulumi/aws`
-     * reads from stack config, once per process. Kept free of awaits: the host
+     * Reads `aws:region`, and the credential, account, shared-file, endpoint and retry
+     * settings `@pulumi/aws` reads from stack config, once per process. Kept free of awaits: the host
      * hands the provider to other calls before this promise settles. Never
      * throws: a setting that cannot be used fails every operation instead,
      * since the host would keep the provider and run on without it.
@@ -133,6 +136,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         this.configRegion = req.config.get("aws:region") || undefined;
         this.stack = stackCredentialsOf((key) => req.config.get(key));
         this.retry = retrySettingsOf((key) => req.config.get(key));
+        this.endpoints = stackEndpointsOf((key) => req.config.get(key));
     }
 
     /**
@@ -142,13 +146,19 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * so `pulumi preview` shows a disabled, asymmetric or foreign-region key.
      */
     async check(olds: Partial<DatabaseKmsKeyInputs>, news: Partial<DatabaseKmsKeyInputs>): Promise<dynamic.CheckResult<DatabaseKmsKeyInputs>> {
-        const failures = inputFailures(news);
-        const inputs = news as DatabaseKmsKeyInputs;
+        // Own fields only: a `__proto__` key must not lend the inputs fields they do not have.
+        const inputs = Object.fromEntries(Object.entries(news)) as unknown as DatabaseKmsKeyInputs;
+        const failures = inputFailures(inputs);
+        if (failures.length === 0 && inputs.profile !== undefined && inputs.profile !== UNKNOWN) {
+            const problem = await profileProblem(inputs.profile, this.stack.files);
+            if (problem !== undefined) failures.push({ property: "profile", reason: problem });
+        }
         if (failures.length > 0) return { inputs, failures };
         const region = await this.regionOf(inputs);
         if (region === undefined) return { inputs, failures: [{ property: "region", reason: noRegionAdvice() }] };
         const unchanged = inputs.kmsKeyId === olds.kmsKeyId && region === (await this.regionOf(olds));
-        if (unchanged || region === UNKNOWN || inputs.kmsKeyId === UNKNOWN) return { inputs, failures };
+        // The lookup needs the key, the region and the credentials: wait for apply while any is unknown.
+        if (unchanged || region === UNKNOWN || hasUnknown(inputs.kmsKeyId) || identityPending(inputs)) return { inputs, failures };
         const context = contextOf("check", inputs, region);
         try {
             await this.usableKey(this.targetOf(inputs, context), context, inputs.kmsKeyId);
@@ -258,7 +268,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * fails with no write), and the same three outcomes: applied, not
      * applied (fails, state unchanged), unknown (`OutcomeUnknown`, recording
      * the previously applied key and the attempted one). A change of
-     * `onDelete` or `endpoint` alone makes no AWS call; a claim to record or
+     * `onDelete` or `endpoint` alone makes no AWS call (an alias in `kmsKeyId`
+     * costs one DescribeKey, asked afresh); a claim to record or
      * release (see diff) costs ListTagsForResource and one TagResource or
      * UntagResource; a state with an unresolved write always asks Timestream,
      * which settles it.
@@ -460,10 +471,14 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         }
     }
 
-    /** The key ARN `kmsKeyId` names, for a database in `state`; undefined while it is unknown during preview. */
+    /**
+     * The key ARN `kmsKeyId` names, for a database in `state`; undefined while it, or the identity an alias would be
+     * resolved with, is unknown during preview.
+     */
     private async wantedKeyArn(target: AwsTarget, context: OperationContext, kmsKeyId: string, state: DatabaseKmsKeyOutputs): Promise<string | undefined> {
         if (kmsKeyId === UNKNOWN) return undefined;
         const ref = parseKeyRef(kmsKeyId);
+        if (ref !== undefined && isAlias(ref) && identityPending(target.identity ?? { roles: [] })) return undefined;
         if (ref === undefined) throw new DatabaseKmsKeyError("Rejected", context, kmsKeyIdProblem(kmsKeyId)!);
         return this.keyArnOf(target, context, ref, state.databaseArn);
     }
@@ -499,7 +514,10 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
 
     /** The effective region: the input, else `aws:region`, else the SDK's chain; UNKNOWN during preview. */
     private async regionOf(inputs: Partial<DatabaseKmsKeyInputs>): Promise<string | undefined> {
-        return inputs.region ?? this.configRegion ?? (await this.aws.defaultRegion(identityOf(this.stack, inputs).profile));
+        if (inputs.region !== undefined || this.configRegion !== undefined) return inputs.region ?? this.configRegion;
+        // The profile's region is known once the profile is.
+        if (inputs.profile === UNKNOWN) return UNKNOWN;
+        return this.aws.defaultRegion(identityOf(this.stack, inputs).profile, this.stack.files?.config);
     }
 
     private async requireRegion(inputs: Partial<DatabaseKmsKeyInputs>, operation: string): Promise<string> {
@@ -512,11 +530,13 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
 
     /** Where and as whom `context`'s calls go; fails while stack config cannot be used. */
     private targetOf(inputs: Partial<DatabaseKmsKeyInputs>, context: OperationContext): AwsTarget {
-        const problem = this.stack.problem ?? this.retry.problem;
+        const problem = this.stack.problem ?? this.retry.problem ?? this.endpoints.problem;
         if (problem !== undefined) {
             throw new DatabaseKmsKeyError("InvalidConfig", context, `${problem}. Fix it with \`pulumi config set\` and run again`);
         }
-        return { region: context.region, endpoint: inputs.endpoint, identity: identityOf(this.stack, inputs), retry: this.retry };
+        const environment = environmentEndpointProblem();
+        if (environment !== undefined) throw new DatabaseKmsKeyError("InvalidConfig", context, `${environment}. Fix or unset it and run again`);
+        return { region: context.region, endpoint: inputs.endpoint, identity: identityOf(this.stack, inputs), retry: this.retry, endpoints: this.endpoints.urls };
     }
 
     /** Before a write: the caller's account must pass `aws:allowedAccountIds`/`aws:forbiddenAccountIds`, when set. */
@@ -539,7 +559,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      */
     private async reachesOtherAccount(target: AwsTarget, context: OperationContext, inputs: DatabaseKmsKeyInputs, databaseArn: string | undefined): Promise<boolean> {
         const recorded = databaseArn === undefined ? undefined : arnAccount(databaseArn);
-        if (!recorded || IDENTITY_KEYS.some((name) => hasUnknown(inputs[name]))) return false;
+        if (!recorded || identityPending(inputs)) return false;
         return (await this.aws.callerAccount(target, context)) !== recorded;
     }
 
@@ -569,19 +589,22 @@ function inputFailures(news: Partial<Record<keyof DatabaseKmsKeyInputs, unknown>
     const rule = (property: keyof DatabaseKmsKeyInputs, required: boolean, problem: (value: string) => string | undefined) => {
         const value = news[property];
         if (value === UNKNOWN || (value === undefined && !required)) return;
-        const reason = typeof value === "string" ? problem(value) : `${property} ${required ? "is required and " : ""}must be a string`;
+        const reason =
+            typeof value !== "string"
+                ? `${property} ${required ? "is required and " : ""}must be a string`
+                : value.isWellFormed()
+                  ? problem(value)
+                  : `${property} must be text: it holds a lone UTF-16 surrogate`;
         if (reason !== undefined) failures.push({ property, reason });
     };
-    rule("databaseName", true, (v) =>
-        DATABASE_NAME.test(v) ? undefined : `databaseName "${v.slice(0, 80)}" must be 3-256 characters of letters, digits, "_", "." and "-"`,
-    );
+    rule("databaseName", true, (v) => (DATABASE_NAME.test(v) ? undefined : `databaseName ${quoted(v)} must be 3-256 characters of letters, digits, "_", "." and "-"`));
     rule("kmsKeyId", true, (v) => {
         const problem = kmsKeyIdProblem(v);
         return problem && `kmsKeyId ${problem}`;
     });
-    rule("region", false, (v) => (REGION.test(v) ? undefined : `region "${v.slice(0, 80)}" must be an AWS region such as us-east-1`));
-    rule("endpoint", false, (v) => (isHttpUrl(v) ? undefined : `endpoint "${v.slice(0, 80)}" must be an http(s) URL such as https://ingest-cell1.timestream.us-east-1.amazonaws.com`));
-    rule("onDelete", false, (v) => (ON_DELETE.includes(v) ? undefined : `onDelete "${v.slice(0, 80)}" must be "retain" or "restore"`));
+    rule("region", false, (v) => (REGION.test(v) ? undefined : `region ${quoted(v)} must be an AWS region such as us-east-1`));
+    rule("endpoint", false, (v) => endpointProblem("endpoint", v));
+    rule("onDelete", false, (v) => (ON_DELETE.includes(v) ? undefined : `onDelete ${quoted(v)} must be "retain" or "restore"`));
     rule("profile", false, (v) => (v.trim() !== "" ? undefined : "profile must name a profile of the shared AWS config"));
     rule("owner", news.recordOwnership !== false, ownerProblem);
     for (const property of ["takeOver", "recordOwnership"] as const) {
@@ -599,6 +622,11 @@ function hasUnknown(value: unknown): boolean {
     return typeof value === "object" && value !== null && Object.values(value).some(hasUnknown);
 }
 
+/** True while the inputs that choose the credentials (`profile`, `assumeRole`) hold a value unknown during preview. */
+function identityPending(inputs: { profile?: unknown; assumeRole?: unknown; roles?: unknown }): boolean {
+    return IDENTITY_KEYS.some((name) => hasUnknown(inputs[name])) || hasUnknown(inputs.roles);
+}
+
 /**
  * The database a resource manages is fixed by its state: fails with `WrongAccount`, before `then` (what was not done),
  * when Timestream describes another database under the same name (another account or region, as other credentials
@@ -614,15 +642,6 @@ function refuseOtherDatabase(context: OperationContext, recordedArn: string | un
             `${then}. Run with credentials of account ${arnAccount(recordedArn)} (the profile or assumeRole input, aws:profile, aws:assumeRoles); ` +
             "to move the resource to the other database, see the README's \"Moving a resource to another account\"",
     );
-}
-
-function isHttpUrl(value: string): boolean {
-    try {
-        const url = new URL(value);
-        return url.protocol === "https:" || url.protocol === "http:";
-    } catch {
-        return false;
-    }
 }
 
 function noRegionAdvice(): string {

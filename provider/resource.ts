@@ -31,7 +31,7 @@ export interface DatabaseKmsKeyArgs {
     profile?: pulumi.Input<string>;
     /**
      * A role to assume, from the stack's credentials, for this resource's calls, e.g. a database in another account;
-     * wins over `aws:assumeRoles`. `externalId` is stored in state like any input: wrap it in `pulumi.secret`.
+     * wins over `aws:assumeRoles`. Stored as a secret, input and output, whatever the program passes.
      */
     assumeRole?: pulumi.Input<{ [K in keyof AssumeRole]: pulumi.Input<AssumeRole[K]> }>;
     /**
@@ -150,7 +150,9 @@ export class DatabaseKmsKey extends pulumi.CustomResource {
             endpoint: args.endpoint,
             onDelete: args.onDelete,
             profile: args.profile,
-            assumeRole: args.assumeRole,
+            // A role's external ID and session policy are secrets wherever they are stored, as the program's input and
+            // as the output, whatever the program passed.
+            assumeRole: args.assumeRole === undefined ? undefined : pulumi.secret(args.assumeRole),
             takeOver: args.takeOver,
             recordOwnership: args.recordOwnership,
             // Who this resource is, for the claim on the database: the host passes the provider no URN.
@@ -168,7 +170,8 @@ export class DatabaseKmsKey extends pulumi.CustomResource {
         };
         // Replacing must release the database (restoring its key if asked) before the new resource adopts it, or the
         // new one records the old one's key as previous and the old one's restore then undoes the new key.
-        super(TYPE, name, { ...props, __provider: PROVIDER_MODULE }, { ...opts, deleteBeforeReplace: opts?.deleteBeforeReplace ?? true });
+        const additionalSecretOutputs = [...new Set([...(opts?.additionalSecretOutputs ?? []), "assumeRole"])];
+        super(TYPE, name, { ...props, __provider: PROVIDER_MODULE }, { ...opts, deleteBeforeReplace: opts?.deleteBeforeReplace ?? true, additionalSecretOutputs });
     }
 }
 

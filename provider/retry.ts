@@ -102,6 +102,12 @@ export class RetryConfigError extends Error {
     readonly name = "RetryConfigError";
 }
 
+/** The shared-config profile a client reads the SDK's settings from, and the config file when not the SDK's own. */
+export interface SharedProfile {
+    readonly profile?: string;
+    readonly configFile?: string;
+}
+
 /** How a client's calls are retried, resolved once: the stack's settings over the SDK's own (environment, then profile). */
 interface Budget {
     /** Attempts of a throttled call. */
@@ -118,7 +124,7 @@ interface Budget {
  * anything else, never more than for throttling. The mode: `aws:retryMode`, else `AWS_RETRY_MODE` / `retry_mode`, else
  * adaptive.
  */
-async function budgetOf(settings: RetrySettings, profile: string | undefined): Promise<Budget> {
+async function budgetOf(settings: RetrySettings, profile: SharedProfile): Promise<Budget> {
     const [attempts, mode] = await Promise.all([sdkSetting("AWS_MAX_ATTEMPTS", "max_attempts", profile), sdkSetting("AWS_RETRY_MODE", "retry_mode", profile)]);
     const problem = attemptsProblem(attempts?.key ?? "", attempts?.value) ?? modeProblem(mode?.key ?? "", mode?.value);
     if (problem !== undefined) throw new RetryConfigError(problem);
@@ -128,12 +134,12 @@ async function budgetOf(settings: RetrySettings, profile: string | undefined): P
 }
 
 /** A setting as the SDK reads it: the environment variable, else the profile's key; with where it came from, for messages. */
-async function sdkSetting(variable: string, configKey: string, profile: string | undefined): Promise<{ key: string; value: string } | undefined> {
+async function sdkSetting(variable: string, configKey: string, where: SharedProfile): Promise<{ key: string; value: string } | undefined> {
     const fromEnv = process.env[variable] || undefined;
     if (fromEnv !== undefined) return { key: variable, value: fromEnv };
     const fromProfile = await loadConfig<string | undefined>(
         { environmentVariableSelector: () => undefined, configFileSelector: (section) => section[configKey], default: () => undefined },
-        { profile },
+        { profile: where.profile, configFilepath: where.configFile },
     )();
     return fromProfile === undefined ? undefined : { key: `${configKey} of the AWS config profile`, value: fromProfile };
 }
@@ -160,14 +166,45 @@ export const ONE_PACE: CallClass = () => ({ kind: "all" });
  * client, so each client keeps its own pace.
  *
  * @example
- * const retry = retryOf(settings, profile, TIMESTREAM_CALLS);
+ * const retry = retryOf(settings, { profile: "ops" }, TIMESTREAM_CALLS);
  * const client = new TimestreamWriteClient({ region, retryStrategy: retry.strategy });
  * client.middlewareStack.use(retry.pacing);
  */
-export function retryOf(settings: RetrySettings, profile: string | undefined, classOf: CallClass): { strategy: RetryStrategyV2; pacing: Pluggable<object, object> } {
+export function retryOf(settings: RetrySettings, profile: SharedProfile, classOf: CallClass): { strategy: RetryStrategyV2; pacing: Pluggable<object, object> } {
     let budget: Promise<Budget> | undefined;
     const resolve = () => (budget ??= budgetOf(settings, profile));
     return { strategy: new FleetRetryStrategy(resolve), pacing: pacingOf(resolve, classOf, settings.quotas ?? {}) };
+}
+
+// For the error a call finally failed with: whether any of its attempts may have reached AWS and been applied.
+const reachedAws = new WeakMap<object, boolean>();
+
+/**
+ * Whether the call that failed with `error` may have been applied by AWS: true when any of its attempts may have
+ * reached AWS and been applied (a 5xx answer, or a connection lost or timed out after sending); false when none
+ * could have (each was refused before being sent: connection refused, no such host, no credentials to sign with; or
+ * answered with a 4xx, throttling included). Undefined for an error this module did not see.
+ *
+ * @example
+ * if (mayHaveReachedAws(error) === false) { ... nothing was applied ... }
+ */
+export function mayHaveReachedAws(error: unknown): boolean | undefined {
+    return typeof error === "object" && error !== null ? reachedAws.get(error) : undefined;
+}
+
+// Failures of an attempt that prove it never left this machine: the connection could not be made, or no request was signed.
+const UNSENT_CODES = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"];
+const UNSENT_NAMES = ["CredentialsProviderError", "TokenProviderError"];
+// The SDK's HTTP handler says so when connectionTimeout passed before a socket connected.
+const NOT_CONNECTED = /establish(ing)? a connection/;
+
+/** Whether one failed attempt may have been applied: it was sent, and AWS did not answer it with a 4xx. */
+function attemptMayHaveApplied(error: unknown): boolean {
+    const e = (error ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const status = e.$metadata?.httpStatusCode;
+    if (status !== undefined) return status >= 500;
+    if (UNSENT_CODES.includes(e.code ?? "") || UNSENT_NAMES.includes(e.name ?? "")) return false;
+    return !(e.name === "TimeoutError" && NOT_CONNECTED.test(e.message ?? ""));
 }
 
 /** What the retries of a call that failed in the end came to: how many attempts AWS throttled, over how long. */
@@ -289,6 +326,21 @@ function pacingOf(budget: () => Promise<Budget>, classOf: CallClass, quotas: Quo
                     }
                 },
                 { relation: "before", toMiddleware: "httpSigningMiddleware", name: "pulumiTimestreamKmsPacing", override: true },
+            );
+            // Once per attempt too (the context is the call's): remember whether any attempt so far may have landed.
+            const landed = new WeakMap<object, boolean>();
+            stack.addRelativeTo(
+                (next: FinalizeHandler<object, object>, context: HandlerExecutionContext) => async (args: FinalizeHandlerArguments<object>) => {
+                    try {
+                        return await next(args);
+                    } catch (error) {
+                        const may = (landed.get(context) ?? false) || attemptMayHaveApplied(error);
+                        landed.set(context, may);
+                        if (typeof error === "object" && error !== null) reachedAws.set(error, may);
+                        throw error;
+                    }
+                },
+                { relation: "before", toMiddleware: "httpSigningMiddleware", name: "pulumiTimestreamKmsAttempts", override: true },
             );
         },
     };

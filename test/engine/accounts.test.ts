@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { Fixtures, uniqueName } from "../../lab/fixtures";
 import { Engine } from "../../lab/lab";
-import { linkedProject, ownerFor, Props, ProviderHost, registeredProvider, urnOf } from "../../lab/host";
+import { linkedProject, ownerFor, Props, ProviderHost, registeredProvider, UNKNOWN, urnOf } from "../../lab/host";
 import { proxiedMoto, REGION } from "../support/integration";
 import { TEST_CREDENTIALS } from "../../lab/moto";
 
@@ -110,6 +110,26 @@ describe("provider host: accounts and credentials", function () {
         }
     });
 
+    it("reads the profile from the files aws:sharedConfigFiles and aws:sharedCredentialsFiles name", async () => {
+        const { original, key, db, inputs } = await otherAccountDatabase();
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-files-"));
+        try {
+            fs.writeFileSync(path.join(dir, "config"), `[profile keys]\nrole_arn = ${ROLE_ARN}\nsource_profile = base\nregion = ${REGION}\n`);
+            fs.writeFileSync(path.join(dir, "credentials"), "[base]\naws_access_key_id = AKIAFILESBASE0000001\naws_secret_access_key = base-secret\n");
+            const files = { "aws:sharedConfigFiles": JSON.stringify([path.join(dir, "config")]), "aws:sharedCredentialsFiles": JSON.stringify([path.join(dir, "credentials")]) };
+            // The SDK's own files are elsewhere and empty: only the stack config can lead to the profile.
+            const h = await host(files, { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_CONFIG_FILE: path.join(dir, "none"), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, "none") });
+
+            expect((await h.check(urnOf(db), {}, { ...inputs, profile: "keys" })).failures).to.deep.equal([]);
+            await roundTrip(h, { ...inputs, profile: "keys" }, original, key, db);
+
+            const assumed = env.proxy.calls.filter((c) => c.operation === "AssumeRole");
+            expect(assumed.map((c) => [c.input.RoleArn, c.accessKeyId])).to.deep.equal([[ROLE_ARN, "AKIAFILESBASE0000001"]]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("signs with aws:accessKey and aws:secretKey when the environment has no credentials", async () => {
         const original = await env.fx.createKey();
         const key = await env.fx.createKey();
@@ -161,6 +181,41 @@ describe("provider host: accounts and credentials", function () {
         expect(env.proxy.operations()).to.deep.equal(["AssumeRole", "DescribeDatabase", "GetCallerIdentity"]);
         // The same refresh with the stack's own credentials still sees the database.
         expect((await home.read(urnOf(db), id, properties)).id).to.equal(db);
+    });
+
+    describe("preview with values unknown until apply (issue 18)", () => {
+        const ROLE_ARN_UNKNOWN = { roleArn: UNKNOWN, externalId: "timestream-keys", sessionName: "pulumi-prod" };
+        const unknowns: [string, Props][] = [
+            ["the README's several-accounts example, its role made in the same program", { assumeRole: ROLE_ARN_UNKNOWN }],
+            ["an unknown duration", { assumeRole: { roleArn: ROLE_ARN, duration: UNKNOWN } }],
+            ["an unknown durationSeconds", { assumeRole: { roleArn: ROLE_ARN, durationSeconds: UNKNOWN } }],
+            ["unknown policyArns", { assumeRole: { roleArn: ROLE_ARN, policyArns: UNKNOWN } }],
+            ["an unknown policy ARN in the list", { assumeRole: { roleArn: ROLE_ARN, policyArns: [UNKNOWN] } }],
+            ["unknown tags", { assumeRole: { roleArn: ROLE_ARN, tags: UNKNOWN } }],
+            ["an unknown tag value", { assumeRole: { roleArn: ROLE_ARN, tags: { team: UNKNOWN } } }],
+            ["an unknown assumeRole", { assumeRole: UNKNOWN }],
+            ["an unknown profile", { profile: UNKNOWN }],
+        ];
+        let h: ProviderHost;
+        before(async function () {
+            if (env.moto !== undefined) h = await host({});
+        });
+        for (const [what, extra] of unknowns) {
+            it(`passes check and diff with ${what}, making no AWS call`, async () => {
+                const db = "preview-db";
+                const news: Props = { databaseName: db, kmsKeyId: "alias/metrics", onDelete: "restore", owner: ownerFor("key"), __provider: provider, ...extra };
+                env.proxy.reset();
+
+                expect(await h.check(urnOf("key"), {}, news)).to.deep.include({ failures: [] });
+                // The state of the resource before: the same database and alias, with the stack's own credentials.
+                const before = Object.fromEntries(Object.entries(news).filter(([name]) => name !== "assumeRole" && name !== "profile"));
+                const state = { ...before, region: REGION, databaseArn: `arn:aws:timestream:${REGION}:${OTHER_ACCOUNT}:database/${db}`, kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/k" };
+                const diff = await h.diff(urnOf("key"), db, state, news);
+
+                expect(diff.changes).to.equal("DIFF_SOME");
+                expect(env.proxy.calls, "no STS, KMS or Timestream call before apply").to.deep.equal([]);
+            });
+        }
     });
 
     describe("an access change that reaches another account's database of the same name (issue 19)", () => {

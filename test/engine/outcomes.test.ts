@@ -133,6 +133,23 @@ describe("provider host: writes whose outcome is unknown", function () {
             await host.delete(urn, failed.id, finished);
             expect(await fx.liveKey(db)).to.equal(original.arn);
         });
+
+        it("fails as not applied, with no DescribeDatabase and nothing recorded, when UpdateDatabase's connection is refused", async () => {
+            const { original, db, urn, inputs } = await database();
+            proxy.refuseConnectionsAfter("TagResource");
+
+            const error = await host.create(urn, inputs).then(
+                () => expect.fail("expected create to fail"),
+                (e: HostCallError) => e,
+            );
+            await proxy.listenAgain();
+
+            // The write never left: no init failure for the engine to record, and no check of an outcome that cannot be.
+            expect(error.initFailure).to.equal(undefined);
+            expect(error.message).to.include("could not be reached").and.include("ECONNREFUSED").and.not.include("may or may not");
+            expect(proxy.operations().filter((op) => op !== "DescribeKey")).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource"]);
+            expect(await fx.liveKey(db)).to.equal(original.arn);
+        });
     });
 
     describe("update (rotation A → B)", () => {

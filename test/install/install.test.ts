@@ -76,6 +76,34 @@ describe("installed from the npm tarball", function () {
         expect(packed).to.include.members(["dist/index.js", "dist/index.d.ts", "dist/lifecycle.js", "dist/lifecycle.d.ts"]);
     });
 
+    // Pulumi's TypeScript template resolves modules as node10 ("node"); newer projects use node16 or bundler.
+    for (const [resolution, module] of [
+        ["node10", "commonjs"],
+        ["node16", "node16"],
+        ["bundler", "esnext"],
+    ] as const) {
+        it(`type-checks a program importing both entry points under moduleResolution ${resolution}`, async () => {
+            fs.writeFileSync(
+                path.join(project, "consumer.ts"),
+                [
+                    'import { DatabaseKmsKey, type DatabaseKmsKeyArgs } from "pulumi-timestream-kms";',
+                    'import { DatabaseKmsKeyProvider, type DatabaseKmsKeyInputs } from "pulumi-timestream-kms/lifecycle";',
+                    'const args: DatabaseKmsKeyArgs = { databaseName: "metrics", kmsKeyId: "alias/metrics" };',
+                    'const inputs: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: "alias/metrics" };',
+                    "// @ts-expect-error the types are real, not any",
+                    "const wrong: DatabaseKmsKeyInputs = { databaseName: 42 };",
+                    "export const used = [DatabaseKmsKey, new DatabaseKmsKeyProvider(), args, inputs, wrong];",
+                    "",
+                ].join("\n"),
+            );
+            const tsc = path.join(REPO, "node_modules", "typescript", "bin", "tsc");
+            const flags = ["--noEmit", "--strict", "--skipLibCheck", "--module", module, "--moduleResolution", resolution, "consumer.ts"];
+            await run(process.execPath, [tsc, ...flags], { cwd: project }).catch((e) => {
+                throw new Error(`tsc --moduleResolution ${resolution} failed:\n${e.stdout}${e.stderr}`);
+            });
+        });
+    }
+
     it("adopts, refreshes and restores a database from the user's project", async () => {
         const [original, wanted] = await Promise.all([fx.createKey(), fx.createKey()]);
         const db = await fx.createDatabase(original.arn);

@@ -3,6 +3,7 @@
  * per test, a configured provider, and the AWS answers (databases, keys) the
  * tests hand to the mocks.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
 import { mockClient, AwsClientStub } from "aws-sdk-client-mock";
@@ -106,6 +107,13 @@ export function useCleanAwsEnv(): void {
         for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
         Object.assign(process.env, saved);
     });
+}
+
+/** Points AWS_CONFIG_FILE at a new file holding `text`, for the rest of the test ({@link useCleanAwsEnv} puts it back). */
+export function withConfigFile(text: string): void {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-config-"));
+    fs.writeFileSync(path.join(dir, "config"), text);
+    process.env.AWS_CONFIG_FILE = path.join(dir, "config");
 }
 
 /** A provider configured as the host does it, with `config` as the stack config. */

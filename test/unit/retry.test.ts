@@ -2,17 +2,15 @@
  * Retries fit for a fleet (issue 20): the settings and where they come from, the budget a throttled call and any
  * other failing call get, and the clients that receive them.
  */
-import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
-import * as os from "node:os";
-import * as path from "node:path";
 import { expect } from "chai";
 import { UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
 import type { RetryErrorType, RetryStrategyV2 } from "@smithy/types";
 import { AwsSession, toDatabaseKmsKeyError } from "../../provider/aws";
-import { DEFAULT_THROTTLE_ATTEMPTS, retriesOf, RetryConfigError, retryOf, RetrySettings, retrySettingsOf, TIMESTREAM_CALLS } from "../../provider/retry";
-import { REGION, useCleanAwsEnv } from "./fixtures";
+import { freePort } from "../../lab/moto";
+import { DEFAULT_THROTTLE_ATTEMPTS, mayHaveReachedAws, retriesOf, RetryConfigError, retryOf, RetrySettings, retrySettingsOf, TIMESTREAM_CALLS } from "../../provider/retry";
+import { REGION, useCleanAwsEnv, withConfigFile } from "./fixtures";
 
 /** How many attempts `strategy` allows a call whose every attempt fails with `errorType`. */
 async function attemptsOf(strategy: RetryStrategyV2, errorType: RetryErrorType): Promise<number> {
@@ -26,7 +24,7 @@ async function attemptsOf(strategy: RetryStrategyV2, errorType: RetryErrorType):
     }
 }
 
-const strategyOf = (settings: RetrySettings = {}, profile?: string) => retryOf(settings, profile, TIMESTREAM_CALLS).strategy;
+const strategyOf = (settings: RetrySettings = {}, profile?: string) => retryOf(settings, { profile }, TIMESTREAM_CALLS).strategy;
 
 describe("retries", () => {
     useCleanAwsEnv();
@@ -140,6 +138,56 @@ describe("retries", () => {
         });
     });
 
+    describe("whether a failed call may have reached AWS", () => {
+        let server: http.Server;
+        let answer: (res: http.ServerResponse, socket: net.Socket) => void;
+        before(async () => {
+            server = http.createServer((req, res) => {
+                req.resume();
+                req.on("end", () => answer(res, req.socket));
+            });
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        });
+        after(() => new Promise((resolve) => server.close(resolve)));
+
+        const failureOf = async (endpoint: string) => {
+            const client = new AwsSession().timestream({ region: REGION, endpoint, retry: { maxAttempts: 2 } });
+            return client.send(new UpdateDatabaseCommand({ DatabaseName: "metrics", KmsKeyId: "alias/metrics" })).then(
+                () => expect.fail("expected the call to fail"),
+                (e: unknown) => e,
+            );
+        };
+        const local = () => `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+        const json = (res: http.ServerResponse, status: number, type: string) => {
+            res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": type });
+            res.end(JSON.stringify({ __type: type, message: type }));
+        };
+
+        it("says no when the connection is refused on every attempt", async () => {
+            expect(mayHaveReachedAws(await failureOf(`http://127.0.0.1:${await freePort()}`))).to.equal(false);
+        });
+
+        it("says no when AWS throttled or refused every attempt", async () => {
+            answer = (res) => json(res, 400, "ThrottlingException");
+            expect(mayHaveReachedAws(await failureOf(local()))).to.equal(false);
+            answer = (res) => json(res, 400, "ValidationException");
+            expect(mayHaveReachedAws(await failureOf(local()))).to.equal(false);
+        });
+
+        it("says yes when an attempt was answered with a 5xx or its connection was lost after sending", async () => {
+            answer = (res) => json(res, 500, "InternalServerException");
+            expect(mayHaveReachedAws(await failureOf(local()))).to.equal(true);
+            answer = (_res, socket) => socket.destroy();
+            expect(mayHaveReachedAws(await failureOf(local()))).to.equal(true);
+        });
+
+        it("says yes when any attempt may have landed, even if the last one was throttled", async () => {
+            let calls = 0;
+            answer = (res) => (++calls === 1 ? json(res, 500, "InternalServerException") : json(res, 400, "ThrottlingException"));
+            expect(mayHaveReachedAws(await failureOf(local()))).to.equal(true);
+        });
+    });
+
     describe("the clients", () => {
         it("gives every Timestream and KMS client the settings and a pacing middleware of its own", async () => {
             const session = new AwsSession();
@@ -205,10 +253,3 @@ describe("retries", () => {
         });
     });
 });
-
-/** Points AWS_CONFIG_FILE at a file holding `text`, for the rest of the test (useCleanAwsEnv puts it back). */
-function withConfigFile(text: string): void {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-retry-"));
-    fs.writeFileSync(path.join(dir, "config"), text);
-    process.env.AWS_CONFIG_FILE = path.join(dir, "config");
-}

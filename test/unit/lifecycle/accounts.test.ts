@@ -27,6 +27,7 @@ import {
     stateOf,
     useAwsMocks,
     useCleanAwsEnv,
+    withConfigFile,
 } from "../fixtures";
 
 const OTHER_ACCOUNT = "222233334444";
@@ -42,9 +43,18 @@ describe("DatabaseKmsKeyProvider: accounts and credentials", () => {
     describe("check", () => {
         const check = async (news: Partial<DatabaseKmsKeyInputs>) => (await configuredProvider()).check({}, { ...INPUTS, ...news });
 
-        it("accepts a profile and a role to assume", async () => {
+        it("accepts a profile of the shared config and a role to assume", async () => {
             knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            withConfigFile("[profile ops]\nregion = us-east-1\n");
             expect((await check({ profile: "ops", assumeRole: ROLE })).failures).to.deep.equal([]);
+        });
+
+        it("names profile, before any AWS call, when the shared config does not have it", async () => {
+            withConfigFile("[profile ops]\nregion = us-east-1\n");
+            const { failures } = await check({ profile: "opps" });
+            expect(failures!.map((f) => f.property)).to.deep.equal(["profile"]);
+            expect(failures![0].reason).to.match(/^profile "opps" is not in the shared AWS config \(.*config, .*\): add it/);
+            expect([...aws.kms.calls(), ...aws.sts.calls()]).to.have.length(0);
         });
 
         it("names assumeRole when it is not a role to assume, before any AWS call", async () => {

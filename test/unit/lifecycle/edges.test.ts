@@ -66,9 +66,14 @@ describe("DatabaseKmsKeyProvider: edges", () => {
             expect(await failuresOf({ ...INPUTS, endpoint: "http://localhost:4566" })).to.deep.equal([]);
         });
 
-        it("names the endpoint rule when the endpoint is not http(s)", async () => {
+        it("names the endpoint rule when the endpoint is not https", async () => {
             expect(await failuresOf({ ...INPUTS, endpoint: "ws://localhost:4566" })).to.deep.equal([
-                { property: "endpoint", reason: 'endpoint "ws://localhost:4566" must be an http(s) URL such as https://ingest-cell1.timestream.us-east-1.amazonaws.com' },
+                {
+                    property: "endpoint",
+                    reason:
+                        'endpoint "ws://localhost:4566" must use https: over ws: the request\'s signature and any session token could be read and replayed on the way. ' +
+                        "Use https://, or plain http only for an emulator on this machine (localhost, 127.0.0.1, ::1)",
+                },
             ]);
         });
     });
