@@ -126,7 +126,7 @@ interface Budget {
  */
 async function budgetOf(settings: RetrySettings, profile: SharedProfile): Promise<Budget> {
     const [attempts, mode] = await Promise.all([sdkSetting("AWS_MAX_ATTEMPTS", "max_attempts", profile), sdkSetting("AWS_RETRY_MODE", "retry_mode", profile)]);
-    const problem = attemptsProblem(attempts?.key ?? "", attempts?.value) ?? modeProblem(mode?.key ?? "", mode?.value);
+    const problem = (attempts && attemptsProblem(attempts.key, attempts.value)) ?? (mode && modeProblem(mode.key, mode.value));
     if (problem !== undefined) throw new RetryConfigError(problem);
     const sdkAttempts = attempts === undefined ? undefined : attemptsOf(attempts.value);
     const throttled = settings.maxAttempts ?? sdkAttempts ?? DEFAULT_THROTTLE_ATTEMPTS;
@@ -189,7 +189,7 @@ const reachedAws = new WeakMap<object, boolean>();
  * if (mayHaveReachedAws(error) === false) { ... nothing was applied ... }
  */
 export function mayHaveReachedAws(error: unknown): boolean | undefined {
-    return typeof error === "object" && error !== null ? reachedAws.get(error) : undefined;
+    return reachedAws.get(error as object);
 }
 
 // Failures of an attempt that prove it never left this machine: the connection could not be made, or no request was signed.
@@ -198,8 +198,13 @@ const UNSENT_NAMES = ["CredentialsProviderError", "TokenProviderError"];
 // The SDK's HTTP handler says so when connectionTimeout passed before a socket connected.
 const NOT_CONNECTED = /establish(ing)? a connection/;
 
-/** Whether one failed attempt may have been applied: it was sent, and AWS did not answer it with a 4xx. */
-function attemptMayHaveApplied(error: unknown): boolean {
+/**
+ * Whether one failed attempt may have been applied: it was sent, and AWS did not answer it with a 4xx.
+ *
+ * @example
+ * attemptMayHaveApplied(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })); // false
+ */
+export function attemptMayHaveApplied(error: unknown): boolean {
     const e = (error ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;
     if (status !== undefined) return status >= 500;
@@ -223,29 +228,24 @@ const gaveUp = new WeakMap<object, GaveUp>();
  * const retried = retriesOf(error); // { throttled: 25, elapsedMs: 61000 }
  */
 export function retriesOf(error: unknown): GaveUp | undefined {
-    return typeof error === "object" && error !== null ? gaveUp.get(error) : undefined;
+    // A WeakMap answers undefined for a key that is not an object.
+    return gaveUp.get(error as object);
 }
 
 /** The token of one call: the SDK's standard token for non-throttling retries, and the throttled attempts beside it. */
-class FleetToken implements StandardRetryToken {
-    readonly $retryLog: { acquisitionDelay: number };
+class FleetToken implements RetryToken {
     constructor(
         readonly standard: StandardRetryToken,
         readonly throttles: number,
         private readonly retries: number,
         private readonly delay: number,
         readonly startedMs: number,
-    ) {
-        this.$retryLog = { acquisitionDelay: standard.$retryLog?.acquisitionDelay ?? 0 };
-    }
+    ) {}
     getRetryCount(): number {
         return this.retries;
     }
     getRetryDelay(): number {
         return this.delay;
-    }
-    getRetryCost(): number | undefined {
-        return this.standard.getRetryCost();
     }
 }
 
@@ -256,7 +256,6 @@ class FleetToken implements StandardRetryToken {
  * standard strategy, unchanged.
  */
 class FleetRetryStrategy implements RetryStrategyV2 {
-    readonly mode = "adaptive";
     private readonly standard: StandardRetryStrategy;
 
     constructor(private readonly budget: () => Promise<Budget>) {
@@ -282,9 +281,7 @@ class FleetRetryStrategy implements RetryStrategyV2 {
             const delay = defaultDelayDecider(paced ? DEFAULT_RETRY_DELAY_BASE : THROTTLING_RETRY_DELAY_BASE, t.throttles);
             return new FleetToken(t.standard, t.throttles + 1, t.getRetryCount() + 1, delay, t.startedMs);
         } catch (refused) {
-            if (typeof errorInfo.error === "object" && errorInfo.error !== null) {
-                gaveUp.set(errorInfo.error, { throttled: t.throttles + (throttling ? 1 : 0), elapsedMs: Date.now() - t.startedMs });
-            }
+            if (errorInfo.error instanceof Object) gaveUp.set(errorInfo.error, { throttled: t.throttles + (throttling ? 1 : 0), elapsedMs: Date.now() - t.startedMs });
             throw refused;
         }
     }
@@ -325,7 +322,7 @@ function pacingOf(budget: () => Promise<Budget>, classOf: CallClass, quotas: Quo
                         throw error;
                     }
                 },
-                { relation: "before", toMiddleware: "httpSigningMiddleware", name: "pulumiTimestreamKmsPacing", override: true },
+                { relation: "before", toMiddleware: "httpSigningMiddleware", name: "pulumiTimestreamKmsPacing" },
             );
             // Once per attempt too (the context is the call's): remember whether any attempt so far may have landed.
             const landed = new WeakMap<object, boolean>();
@@ -336,11 +333,11 @@ function pacingOf(budget: () => Promise<Budget>, classOf: CallClass, quotas: Quo
                     } catch (error) {
                         const may = (landed.get(context) ?? false) || attemptMayHaveApplied(error);
                         landed.set(context, may);
-                        if (typeof error === "object" && error !== null) reachedAws.set(error, may);
+                        if (error instanceof Object) reachedAws.set(error, may);
                         throw error;
                     }
                 },
-                { relation: "before", toMiddleware: "httpSigningMiddleware", name: "pulumiTimestreamKmsAttempts", override: true },
+                { relation: "before", toMiddleware: "httpSigningMiddleware", name: "pulumiTimestreamKmsAttempts" },
             );
         },
     };

@@ -10,7 +10,7 @@ import { ownerFor, ProviderHost } from "../../lab/host";
 import { Engine, mapLimit } from "../../lab/lab";
 import { freePort } from "../../lab/moto";
 import { RecordingProxy, TIMESTREAM_QUOTAS } from "../../lab/proxy";
-import { linkedHostedMoto, REGION } from "../support/integration";
+import { linkedHostedMoto } from "../support/integration";
 
 const FLEET = 20;
 const IN_FLIGHT = 16;
@@ -25,17 +25,7 @@ describe("provider host: a fleet under AWS throttling", function () {
     let provider: string;
     let proxy: RecordingProxy;
     let fx: Fixtures;
-    const hosts: ProviderHost[] = [];
     before(() => ({ provider, proxy, fx } = env));
-    after(() => Promise.all(hosts.map((h) => h.stop())));
-
-    /** A host as one `pulumi up` starts it, with this stack config and environment. */
-    async function startHost(config: Record<string, string> = {}, extraEnv: Record<string, string> = {}): Promise<ProviderHost> {
-        const host = await ProviderHost.start({ cwd: env.project, env: { AWS_ENDPOINT_URL: proxy.endpoint, ...extraEnv } });
-        hosts.push(host);
-        await host.configure({ "aws:region": REGION, ...config });
-        return host;
-    }
 
     /** `FLEET` databases on their own original key, and the key the fleet puts on every one. */
     async function databases(): Promise<{ key: Key; names: string[] }> {
@@ -57,7 +47,7 @@ describe("provider host: a fleet under AWS throttling", function () {
     it(`creates ${FLEET} resources ${IN_FLIGHT} at a time under the quotas ×${SCALE} with no failure, every database on the key`, async function () {
         this.timeout(120_000);
         const { key, names } = await databases();
-        const host = await startHost(RAISED);
+        const host = await env.startHost(RAISED);
         proxy.limitRates(LIMITS);
 
         const started = performance.now();
@@ -79,7 +69,7 @@ describe("provider host: a fleet under AWS throttling", function () {
     it("turns the same run into clear throttling failures with aws:maxRetries 1", async function () {
         this.timeout(120_000);
         const { key, names } = await databases();
-        const host = await startHost({ ...RAISED, "aws:maxRetries": "1" });
+        const host = await env.startHost({ ...RAISED, "aws:maxRetries": "1" });
         proxy.limitRates(LIMITS);
 
         const results = await upFleet(host, key, names);
@@ -93,7 +83,7 @@ describe("provider host: a fleet under AWS throttling", function () {
     it("still fails within a minute, after three attempts, when UpdateDatabase keeps answering 500", async function () {
         const [original, key] = await Promise.all([fx.createKey(), fx.createKey()]);
         const db = (await fx.createDatabase(original.arn)).DatabaseName;
-        const host = await startHost();
+        const host = await env.startHost();
         proxy.injectAlways("UpdateDatabase", "500");
 
         const started = performance.now();
@@ -108,7 +98,7 @@ describe("provider host: a fleet under AWS throttling", function () {
 
     it("still fails within a minute when the endpoint is unreachable", async function () {
         const closed = await freePort();
-        const host = await startHost({}, { AWS_ENDPOINT_URL: `http://127.0.0.1:${closed}` });
+        const host = await env.startHost({}, { AWS_ENDPOINT_URL: `http://127.0.0.1:${closed}` });
 
         const started = performance.now();
         const error = await new Engine(host)

@@ -9,7 +9,7 @@ import { Fixtures, Key } from "../../lab/fixtures";
 import { ownerFor, Props, ProviderHost } from "../../lab/host";
 import { Engine } from "../../lab/lab";
 import { RecordingProxy } from "../../lab/proxy";
-import { linkedHostedMoto, REGION } from "../support/integration";
+import { linkedHostedMoto } from "../support/integration";
 
 const OWNER_TAG = "pulumi-timestream-kms:owner";
 
@@ -18,17 +18,7 @@ describe("provider host: one owner per database", function () {
     let provider: string;
     let proxy: RecordingProxy;
     let fx: Fixtures;
-    const hosts: ProviderHost[] = [];
     before(() => ({ provider, proxy, fx } = env));
-    after(() => Promise.all(hosts.map((h) => h.stop())));
-
-    /** A provider host of its own, as another `pulumi up` (or another stack's) starts one. */
-    async function startHost(): Promise<ProviderHost> {
-        const host = await ProviderHost.start({ cwd: env.project, env: { AWS_ENDPOINT_URL: proxy.endpoint } });
-        hosts.push(host);
-        await host.configure({ "aws:region": REGION });
-        return host;
-    }
 
     /** The engine of one stack's `pulumi up`; `stack` names the stack in the owner the program sends. */
     function stackOf(host: ProviderHost, stack: string) {
@@ -83,7 +73,7 @@ describe("provider host: one owner per database", function () {
     it("refuses a second stack in another host while the first holds the database, and lets it adopt once the first releases it", async () => {
         const { original, a, b, db } = await database();
         const dev = stackOf(env.host, "dev");
-        const prod = stackOf(await startHost(), "prod");
+        const prod = stackOf(await env.startHost(), "prod");
         const { state: devState } = await dev.engine.up("key", undefined, dev.inputs("key", db, a, { onDelete: "retain" }));
         proxy.reset();
 
@@ -107,7 +97,7 @@ describe("provider host: one owner per database", function () {
 
     it("keeps the original key when the host is killed right after UpdateDatabase landed: the create run again records it, and destroy restores it", async () => {
         const { original, a, db } = await database();
-        const victim = await startHost();
+        const victim = await env.startHost();
         const { engine, inputs } = stackOf(victim, "test");
         proxy.inject("UpdateDatabase", "applied-hang");
 
@@ -119,7 +109,7 @@ describe("provider host: one owner per database", function () {
 
         // The engine holds a pending create and no state: the next pulumi up creates the resource again, in a new host.
         proxy.reset();
-        const again = stackOf(await startHost(), "test");
+        const again = stackOf(await env.startHost(), "test");
         const { state } = await again.engine.up("key", undefined, again.inputs("key", db, a));
 
         expect(state.outputs).to.include({ kmsKeyArn: a.arn, previousKmsKeyArn: original.arn, owner: ownerFor("key") });
@@ -134,7 +124,7 @@ describe("provider host: one owner per database", function () {
     it("takes a database over with takeOver: the original key is kept, the old owner's update is refused without a write and its restore skipped", async () => {
         const { original, a, b, db } = await database();
         const dev = stackOf(env.host, "dev");
-        const prod = stackOf(await startHost(), "prod");
+        const prod = stackOf(await env.startHost(), "prod");
         const { state: devState } = await dev.engine.up("key", undefined, dev.inputs("key", db, a));
 
         const { state: prodState } = await prod.engine.up("key", undefined, prod.inputs("key", db, b, { takeOver: true }));

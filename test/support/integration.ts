@@ -107,6 +107,11 @@ export interface HostSetup {
 export interface HostedMoto extends ProxiedMoto, HostSetup {
     /** The real dynamic-provider host, configured with `aws:region` = {@link REGION}, its AWS traffic through the proxy. */
     readonly host: ProviderHost;
+    /**
+     * Another host in the same project, as another `pulumi up` (or another stack's) starts one: its AWS traffic through
+     * the proxy, configured with `aws:region` and `config`; stopped when the suite ends.
+     */
+    startHost(config?: Record<string, string>, extraEnv?: Record<string, string | undefined>): Promise<ProviderHost>;
 }
 
 /**
@@ -119,13 +124,19 @@ export interface HostedMoto extends ProxiedMoto, HostSetup {
  */
 export function hostedMoto(prepare: () => Promise<HostSetup>): HostedMoto {
     const env = proxiedMoto("aws") as { -readonly [K in keyof HostedMoto]: HostedMoto[K] };
+    const others: ProviderHost[] = [];
+    env.startHost = async (config = {}, extraEnv = {}) => {
+        const host = await ProviderHost.start({ cwd: env.project, pulumiFrom: env.pulumiFrom, env: { AWS_ENDPOINT_URL: env.proxy.endpoint, ...extraEnv } });
+        others.push(host);
+        await host.configure({ "aws:region": REGION, ...config });
+        return host;
+    };
     before(async () => {
         Object.assign(env, await prepare());
-        env.host = await ProviderHost.start({ cwd: env.project, pulumiFrom: env.pulumiFrom, env: { AWS_ENDPOINT_URL: env.proxy.endpoint } });
-        await env.host.configure({ "aws:region": REGION });
+        env.host = await env.startHost();
     });
     after(async () => {
-        await env.host?.stop();
+        await Promise.all(others.map((h) => h.stop()));
         if (env.removeAfter) fs.rmSync(env.removeAfter, { recursive: true, force: true });
     });
     return env;

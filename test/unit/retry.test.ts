@@ -6,10 +6,11 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { expect } from "chai";
 import { UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
+import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import type { RetryErrorType, RetryStrategyV2 } from "@smithy/types";
 import { AwsSession, toDatabaseKmsKeyError } from "../../provider/aws";
 import { freePort } from "../../lab/moto";
-import { DEFAULT_THROTTLE_ATTEMPTS, mayHaveReachedAws, retriesOf, RetryConfigError, retryOf, RetrySettings, retrySettingsOf, TIMESTREAM_CALLS } from "../../provider/retry";
+import { attemptMayHaveApplied, DEFAULT_THROTTLE_ATTEMPTS, mayHaveReachedAws, retriesOf, RetryConfigError, retryOf, RetrySettings, retrySettingsOf, TIMESTREAM_CALLS } from "../../provider/retry";
 import { REGION, useCleanAwsEnv, withConfigFile } from "./fixtures";
 
 /** How many attempts `strategy` allows a call whose every attempt fails with `errorType`. */
@@ -47,6 +48,17 @@ describe("retries", () => {
 
         it("counts aws:maxRetries 0 as one attempt", () => {
             expect(read({ "aws:maxRetries": "0" }).maxAttempts).to.equal(1);
+        });
+
+        it("refuses quotas and attempts that are not plain numbers, quoting at most 80 characters of them", () => {
+            for (const bad of ["5abc", "x5", "1.", "-2"]) expect(read({ "pulumi-timestream-kms:readsPerSecond": bad }).problem, bad).to.include(`not "${bad}"`);
+            expect(read({ "pulumi-timestream-kms:readsPerSecond": "1.25" }).quotas).to.deep.equal({ read: 1.25 });
+            for (const bad of ["25x", "x25", "12345"]) expect(read({ "aws:maxRetries": bad }).problem, bad).to.include("aws:maxRetries");
+            expect(read({ "aws:maxRetries": " 7 " })).to.deep.include({ maxAttempts: 7, problem: undefined });
+            const long = "9".repeat(100);
+            for (const key of ["aws:maxRetries", "aws:retryMode", "pulumi-timestream-kms:writesPerSecond"]) {
+                expect(read({ [key]: `x${long}` }).problem, key).to.include(`not "x${long.slice(0, 79)}"`).and.not.include(long);
+            }
         });
 
         it("names each setting that cannot be used", () => {
@@ -93,7 +105,7 @@ describe("retries", () => {
         it("fails before the first attempt, naming the setting, when AWS_MAX_ATTEMPTS or retry_mode cannot be used", async () => {
             process.env.AWS_MAX_ATTEMPTS = "lots";
             const first = await strategyOf().acquireInitialRetryToken("").then(() => undefined, (e: unknown) => e);
-            expect(first).to.be.instanceOf(RetryConfigError);
+            expect(first).to.be.instanceOf(RetryConfigError).and.include({ name: "RetryConfigError" });
             expect((first as Error).message).to.equal('AWS_MAX_ATTEMPTS must be a whole number of attempts such as 25, not "lots"');
             const mapped = toDatabaseKmsKeyError(first, { operation: "create", databaseName: "metrics", region: REGION });
             expect(mapped).to.include({ code: "InvalidConfig" });
@@ -124,6 +136,23 @@ describe("retries", () => {
             }
         });
 
+        it("counts every attempt against the throttle budget, throttled or not", async () => {
+            const strategy = strategyOf({ maxAttempts: 4 });
+            let token = await strategy.acquireInitialRetryToken("");
+            const kinds: RetryErrorType[] = ["TRANSIENT", "THROTTLING", "TRANSIENT", "THROTTLING", "TRANSIENT"];
+            let attempts = 1;
+            for (const errorType of kinds) {
+                try {
+                    token = await strategy.refreshRetryTokenForRetry(token, { errorType, error: new Error(errorType) as never });
+                    attempts++;
+                } catch {
+                    break;
+                }
+            }
+            expect(attempts).to.equal(4);
+            expect(token.getRetryCount()).to.equal(3);
+        });
+
         it("records how many throttled attempts a call had when it gave up", async () => {
             const strategy = strategyOf({ maxAttempts: 3 });
             const error = new Error("Rate exceeded");
@@ -133,9 +162,34 @@ describe("retries", () => {
             token = await refresh();
             await refresh().then(() => expect.fail("a fourth attempt"), () => undefined);
             expect(retriesOf(error)).to.include({ throttled: 3 });
-            expect(retriesOf(error)!.elapsedMs).to.be.at.least(0);
+            expect(retriesOf(error)!.elapsedMs).to.be.at.least(0).and.below(10_000);
             expect(retriesOf(new Error("other"))).to.equal(undefined);
         });
+    });
+
+    describe("whether a failed attempt may have been applied", () => {
+        const cases: [string, unknown, boolean][] = [
+            ["a refused connection", { code: "ECONNREFUSED" }, false],
+            ["a host that does not exist", { code: "ENOTFOUND" }, false],
+            ["a DNS failure", { code: "EAI_AGAIN" }, false],
+            ["an unreachable host", { code: "EHOSTUNREACH" }, false],
+            ["an unreachable network", { code: "ENETUNREACH" }, false],
+            ["no credentials to sign with", { name: "CredentialsProviderError" }, false],
+            ["no SSO token to sign with", { name: "TokenProviderError" }, false],
+            ["a connection not made in time (new SDKs)", { name: "TimeoutError", message: "the request socket did not establish a connection with the server within 5000 ms" }, false],
+            ["a connection not made in time (old SDKs)", { name: "TimeoutError", message: "Socket timed out without establishing a connection within 5000 ms" }, false],
+            ["a request not answered in time", { name: "TimeoutError", message: "a request has exceeded the configured 15000 ms requestTimeout" }, true],
+            ["a reset connection", { name: "TimeoutError", code: "ECONNRESET", message: "read ECONNRESET" }, true],
+            ["a 500 answer", { name: "InternalServerException", $metadata: { httpStatusCode: 500 } }, true],
+            ["a throttled answer", { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } }, false],
+            ["a 499 answer", { name: "Odd", $metadata: { httpStatusCode: 499 } }, false],
+            ["nothing at all", undefined, true],
+        ];
+        for (const [what, error, may] of cases) {
+            it(`${may ? "may have been" : "was not"} applied after ${what}`, () => {
+                expect(attemptMayHaveApplied(error)).to.equal(may);
+            });
+        }
     });
 
     describe("whether a failed call may have reached AWS", () => {
@@ -196,7 +250,8 @@ describe("retries", () => {
             for (const client of clients) {
                 const strategy = (await client.config.retryStrategy()) as RetryStrategyV2;
                 expect(await attemptsOf(strategy, "THROTTLING")).to.equal(7);
-                expect(client.middlewareStack.identify().some((m) => m.startsWith("pulumiTimestreamKmsPacing"))).to.equal(true);
+                const names = client.middlewareStack.identify();
+                for (const name of ["pulumiTimestreamKmsPacing", "pulumiTimestreamKmsAttempts"]) expect(names.some((m) => m.startsWith(name)), name).to.equal(true);
             }
             const strategies = await Promise.all(clients.map((c) => c.config.retryStrategy()));
             expect(strategies[0]).to.not.equal(strategies[1]);
@@ -209,46 +264,72 @@ describe("retries", () => {
             expect(TIMESTREAM_CALLS("DescribeEndpointsCommand")).to.equal(undefined);
         });
 
-        describe("against a Timestream that throttles the first write", () => {
+        describe("against a Timestream whose first answer is chosen", () => {
             let server: http.Server;
             let arrivals: number[];
+            let first: { status: number; type?: string };
             before(async () => {
                 server = http.createServer((req, res) => {
                     req.resume();
                     req.on("end", () => {
                         arrivals.push(performance.now());
-                        const throttle = arrivals.length === 1;
-                        res.writeHead(throttle ? 400 : 200, { "content-type": "application/x-amz-json-1.0", ...(throttle ? { "x-amzn-errortype": "ThrottlingException" } : {}) });
-                        res.end(JSON.stringify(throttle ? { __type: "ThrottlingException", message: "Rate exceeded" } : { Database: { DatabaseName: "metrics" } }));
+                        const fail = arrivals.length === 1 && first.type !== undefined;
+                        res.writeHead(fail ? first.status : 200, { "content-type": "application/x-amz-json-1.0", ...(fail ? { "x-amzn-errortype": first.type } : {}) });
+                        res.end(JSON.stringify(fail ? { __type: first.type, message: "first" } : { Database: { DatabaseName: "metrics" } }));
                     });
                 });
                 await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
             });
-            beforeEach(() => (arrivals = []));
+            beforeEach(() => {
+                arrivals = [];
+                first = { status: 400, type: "ThrottlingException" };
+            });
             after(() => new Promise((resolve) => server.close(resolve)));
 
+            /** One write (its first attempt answered as `first` says, then retried), then three at once: their gaps, in ms. */
             const writes = async (settings: RetrySettings) => {
                 const endpoint = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
                 const client = new AwsSession().timestream({ region: REGION, endpoint, retry: settings });
                 const write = () => client.send(new UpdateDatabaseCommand({ DatabaseName: "metrics", KmsKeyId: "alias/metrics" }));
-                // One write, throttled once and retried; then three at once.
                 await write();
                 await Promise.all([write(), write(), write()]);
-                const together = arrivals.slice(2);
+                const together = arrivals.slice(-3);
                 return together.slice(1).map((t, i) => t - together[i]);
             };
+            const shown = (gaps: number[]) => `gaps ${gaps.map(Math.round)}`;
 
             it("spaces writes at the account's quota once one was throttled, in adaptive mode", async () => {
-                // 20 writes a second: a slot every 51.5 ms.
-                const gaps = await writes({ quotas: { write: 20 } });
+                // 10 writes a second: a slot every 103 ms.
+                const gaps = await writes({ quotas: { write: 10 } });
                 expect(arrivals).to.have.length(5);
-                expect(Math.min(...gaps), `gaps ${gaps.map(Math.round)}`).to.be.at.least(45);
+                expect(Math.min(...gaps), shown(gaps)).to.be.at.least(100);
+                expect(Math.max(...gaps), shown(gaps)).to.be.below(600);
             });
 
             it("does not space them in standard mode", async () => {
                 const gaps = await writes({ quotas: { write: 1 }, mode: "standard" });
                 expect(arrivals).to.have.length(5);
-                expect(Math.max(...gaps), `gaps ${gaps.map(Math.round)}`).to.be.below(500);
+                expect(Math.max(...gaps), shown(gaps)).to.be.below(500);
+            });
+
+            it("paces KMS with the SDK's adaptive limiter, which lets a throttled call through on retry", async () => {
+                const endpoint = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+                process.env.AWS_ENDPOINT_URL_KMS = endpoint;
+                const kms = new AwsSession().kms({ region: REGION });
+                await kms.send(new DescribeKeyCommand({ KeyId: "alias/metrics" }));
+                expect(arrivals).to.have.length(2);
+            });
+
+            it("does not space them before AWS has throttled, nor after another failure", async () => {
+                first = { status: 200 };
+                const unthrottled = await writes({ quotas: { write: 1 } });
+                expect(arrivals).to.have.length(4);
+                expect(Math.max(...unthrottled), shown(unthrottled)).to.be.below(500);
+                arrivals = [];
+                first = { status: 500, type: "InternalServerException" };
+                const afterFailure = await writes({ quotas: { write: 1 } });
+                expect(arrivals).to.have.length(5);
+                expect(Math.max(...afterFailure), shown(afterFailure)).to.be.below(500);
             });
         });
     });
