@@ -123,9 +123,9 @@ export class RecordingProxy {
     }
 
     /**
-     * Once a request of `operation` has been answered, stops listening and closes every connection, so the next
-     * request finds the port closed (connection refused: a request that never left the client) until
-     * {@link listenAgain}.
+     * When a request of `operation` arrives, stops listening, answers it on a connection not kept alive and then
+     * closes every connection, so the next request finds the port closed (connection refused: a request that never
+     * left the client) until {@link listenAgain}.
      */
     refuseConnectionsAfter(operation: string): void {
         this.refusingAfter = operation;
@@ -221,10 +221,13 @@ export class RecordingProxy {
         res.once("close", () => (call.answeredMs = performance.now()));
         if (this.refusingAfter === operation) {
             this.refusingAfter = undefined;
-            res.once("finish", () => {
-                this.server.close();
-                this.server.closeAllConnections();
-            });
+            // Closed before the answer, and the answer's connection not kept alive: the client's next request needs a
+            // new connection, which is refused. A request sent on a kept-alive socket that closes under it would be a
+            // reset instead, which may have reached AWS.
+            this.server.close();
+            this.server.closeIdleConnections();
+            res.shouldKeepAlive = false;
+            res.once("finish", () => this.server.closeAllConnections());
         }
 
         if (Date.now() < this.outageUntil) return void req.socket.destroy();
