@@ -5,9 +5,9 @@
 
 // Long enough to recognize a value, short enough for one line.
 const SHOWN_LENGTH = 80;
-// The user name and password of a URL: from after "scheme:" and its slashes to the last "@", which a password may
-// hold with any other character, as lenient URL parsers read it.
-const USER_INFO = /^(\s*[a-z][a-z0-9+.-]*:[\\/]*)[^]*@/i;
+// What may lead a URL's user name and password, kept in a message: a scheme and its slashes, or slashes alone. A
+// scheme without slashes is not kept: in "admin:secret@host" the "scheme" is the user name.
+const URL_LEAD = /^\s*(?:[a-z][a-z0-9+.-]*:[\\/]+|[\\/]*)/i;
 
 /**
  * `value` as a message quotes it: in double quotes, at most 80 characters, a URL's user name and password replaced
@@ -17,5 +17,16 @@ const USER_INFO = /^(\s*[a-z][a-z0-9+.-]*:[\\/]*)[^]*@/i;
  * quoted("https://user:secret@timestream.example.com/"); // '"https://***@timestream.example.com/"'
  */
 export function quoted(value: string): string {
-    return `"${Array.from(value.replace(USER_INFO, "$1***@").toWellFormed()).slice(0, SHOWN_LENGTH).join("")}"`;
+    return `"${Array.from(withoutUserInfo(value).toWellFormed()).slice(0, SHOWN_LENGTH).join("")}"`;
+}
+
+/**
+ * Everything after a leading scheme up to the last "@" replaced by `***`, when what comes before that "@" holds a
+ * colon, a slash or a backslash (a URL, or a URL mistyped so that it does not parse); a password may hold any
+ * character, "@" included, as lenient URL parsers read it. An address such as `team@example.com` stays as it is.
+ */
+function withoutUserInfo(value: string): string {
+    const at = value.lastIndexOf("@");
+    if (at < 0 || !/[:\\/]/.test(value.slice(0, at))) return value;
+    return `${URL_LEAD.exec(value)![0]}***${value.slice(at)}`;
 }

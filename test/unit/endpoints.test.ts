@@ -100,6 +100,8 @@ describe("endpoints", () => {
                 ["after leading white space", ` https://admin:${PASSWORD}@timestream.corp.example`],
                 ["in a URL without the slashes after https:", `https:admin:${PASSWORD}@timestream.corp.example`],
                 ["in a URL with backslashes after https:", `https:\\\\admin:${PASSWORD}@timestream.corp.example`],
+                ["in a URL missing the colon after https", `https//admin:${PASSWORD}@timestream.corp.example`],
+                ["in a URL without its scheme", `//admin:${PASSWORD}@timestream.corp.example`],
             ] as const) {
                 it(what, () => {
                     const problem = endpointProblem("endpoint", url);

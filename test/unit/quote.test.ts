@@ -45,6 +45,13 @@ describe("quoted", () => {
         expect(quoted("git+ssh://admin:hunter2@corp.example")).to.equal('"git+ssh://***@corp.example"');
     });
 
+    it("replaces the user name and password of a URL mistyped so that it does not parse", () => {
+        expect(quoted("https//admin:hunter2@timestream.corp.example")).to.equal('"***@timestream.corp.example"');
+        expect(quoted("//admin:hunter2@timestream.corp.example")).to.equal('"//***@timestream.corp.example"');
+        expect(quoted("admin:hunter2@timestream.corp.example")).to.equal('"***@timestream.corp.example"');
+        expect(quoted("htt ps://admin:hunter2@timestream.corp.example")).to.equal('"***@timestream.corp.example"');
+    });
+
     it("replaces the password before it cuts the value to 80 characters", () => {
         const password = "p".repeat(100);
         expect(quoted(`https://admin:${password}@kms.corp.example`)).to.equal('"https://***@kms.corp.example"');
