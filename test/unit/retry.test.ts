@@ -299,10 +299,11 @@ describe("retries", () => {
             const shown = (gaps: number[]) => `gaps ${gaps.map(Math.round)}`;
 
             it("spaces writes at the account's quota once one was throttled, in adaptive mode", async () => {
-                // 10 writes a second: a slot every 103 ms.
+                // 10 writes a second: a slot every 103 ms. Measured where they arrive, a gap is shorter by however
+                // late the write before it arrived (99 ms once in CI); unspaced writes arrive a few ms apart.
                 const gaps = await writes({ quotas: { write: 10 } });
                 expect(arrivals).to.have.length(5);
-                expect(Math.min(...gaps), shown(gaps)).to.be.at.least(100);
+                expect(Math.min(...gaps), shown(gaps)).to.be.at.least(90);
                 expect(Math.max(...gaps), shown(gaps)).to.be.below(600);
             });
 
