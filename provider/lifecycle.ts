@@ -243,7 +243,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         const target = this.targetOf(inputs, context);
         const database = await this.aws.describeDatabase(target, context);
         if (database === undefined) {
-            await this.refuseOtherAccount(target, context, props.databaseArn);
+            await this.refuseOtherAccount(target, context, props.databaseArn, DATABASE_GONE);
             return { id: "", props: {} as DatabaseKmsKeyOutputs };
         }
         refuseOtherDatabase(context, props.databaseArn, database, "Nothing was recorded");
@@ -300,8 +300,10 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * (`appliedKmsKeyArn`, or `kmsKeyArn` in older states, and `unresolvedKmsKeyArn`); a database already gone, or one
      * whose key someone else has changed since, is left as it is. An UpdateDatabase whose outcome is unknown is
      * settled with one DescribeDatabase. Last, this resource's claim is removed (UntagResource), so another stack can
-     * adopt the database. Without a recorded claim, `retain` makes no AWS call. If this call fails, the resource stays
-     * in state, and the error says how to delete it without restoring.
+     * adopt the database. Without a recorded claim, `retain` makes no AWS call. A claim found missing or another's,
+     * and a database found gone, are trusted only once one GetCallerIdentity shows the credentials are of the recorded
+     * database's account; otherwise the delete fails with `WrongAccount`. If this call fails, the resource stays in
+     * state, and the error says how to delete it without restoring.
      */
     async delete(id: string, props: DatabaseKmsKeyOutputs): Promise<void> {
         const restoring = onDeleteOf(props) === "restore" && !!props.previousKmsKeyArn;
@@ -316,6 +318,10 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         const target = this.targetOf(inputs, context);
         await this.guardAccount(target, context);
         const whose = props.owner === undefined ? "unclaimed" : await this.claimStanding(target, context, props.databaseArn, props.owner);
+        // Not the claim this resource recorded: so only of the recorded database, not of one other credentials reach.
+        if (whose !== "ours" && props.owner !== undefined) {
+            await this.refuseOtherAccount(target, context, props.databaseArn, whose === "gone" ? DATABASE_GONE : "the database does not hold this resource's claim");
+        }
         // Taken over: the new owner's key and claim are not ours to touch. Gone: nothing is left to restore or release.
         if (whose === "theirs" || whose === "gone") return;
         if (restoring) await this.restore(target, context, props);
@@ -327,7 +333,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         const ours = ownKeys(props).filter((key) => key !== props.previousKmsKeyArn);
         if (ours.length === 0) return;
         const database = await this.aws.describeDatabase(target, context);
-        if (database === undefined) return;
+        if (database === undefined) return this.refuseOtherAccount(target, context, props.databaseArn, DATABASE_GONE);
         refuseOtherDatabase(context, props.databaseArn, database, "Nothing was written");
         const live = await this.liveKeyArn(target, context, database);
         if (!ours.includes(live)) return;
@@ -342,8 +348,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
 
     /**
      * Brings the claim on the database in line with `inputs` before any key write, and returns the key to record as
-     * `previousKmsKeyArn` (the claim's recorded original key, else `original`) and whether this call claimed a
-     * database nobody had claimed. With `recordOwnership: false`, only releases the claim the state recorded (if still
+     * `previousKmsKeyArn` (the claim's recorded original key, else `original`) and, when it wrote a claim, how to put
+     * back what was there (no claim, or the one replaced by `takeOver` or a rename). With `recordOwnership: false`, only releases the claim the state recorded (if still
      * this resource's). Another owner's claim fails with no write, unless `takeOver`. Serialized per database in this
      * process, so two resources of one stack cannot both find it unclaimed.
      */
@@ -354,13 +360,13 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         databaseArn: string,
         original: string,
         olds?: DatabaseKmsKeyOutputs,
-    ): Promise<{ originalKeyArn: string; fresh: boolean }> {
+    ): Promise<{ originalKeyArn: string; undo?: () => Promise<void> }> {
         const me = claimOwnerOf(inputs);
         if (me === undefined) {
             if (olds?.owner !== undefined && (await this.claimStanding(target, context, databaseArn, olds.owner)) === "ours") {
                 await this.aws.untagDatabase(target, context, databaseArn);
             }
-            return { originalKeyArn: original, fresh: false };
+            return { originalKeyArn: original };
         }
         return this.exclusive(databaseArn, async () => {
             const tags = await this.aws.listTags(target, context, databaseArn);
@@ -368,8 +374,13 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
             const found = claimOf(tags);
             const step = adoption(found, { me, recorded: olds?.owner, takeOver: inputs.takeOver === true, original });
             if (step.action === "refuse") throw new DatabaseKmsKeyError("ClaimedElsewhere", context, refusal(step.holder, me));
-            if (step.action === "claim") await this.aws.tagDatabase(target, context, databaseArn, claimTags(step.claim));
-            return { originalKeyArn: step.claim.originalKeyArn, fresh: found === undefined };
+            const { originalKeyArn } = step.claim;
+            if (step.action !== "claim") return { originalKeyArn };
+            await this.aws.tagDatabase(target, context, databaseArn, claimTags(step.claim));
+            const undo = found
+                ? () => this.aws.tagDatabase(target, context, databaseArn, claimTags({ owner: found.owner, originalKeyArn: found.originalKeyArn ?? originalKeyArn }))
+                : () => this.aws.untagDatabase(target, context, databaseArn);
+            return { originalKeyArn, undo };
         });
     }
 
@@ -407,10 +418,11 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         try {
             database = await this.putKey(target, context, found, before, key.Arn, unresolved);
         } catch (error) {
-            // A claim written just now for a key write that failed would hold the database for a resource Pulumi never
-            // records; an unknown outcome is recorded, and keeps it. Best effort: the write's error is what to report.
-            if (claim.fresh && !(error instanceof DatabaseKmsKeyError && error.code === "OutcomeUnknown")) {
-                await this.aws.untagDatabase(target, context, found.Arn ?? "").catch(() => undefined);
+            // A claim written just now for a key write that failed would name an owner Pulumi never records (a create
+            // that failed, an update whose state keeps the old owner): what was there is put back. An unknown outcome
+            // is recorded, and keeps it. Best effort: the write's error is what to report.
+            if (claim.undo && !(error instanceof DatabaseKmsKeyError && error.code === "OutcomeUnknown")) {
+                await claim.undo().catch(() => undefined);
             }
             throw error;
         }
@@ -564,11 +576,12 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     }
 
     /**
-     * A database Timestream says is missing may only be missing to these credentials: when its recorded ARN names
-     * another account than the caller's, refresh must fail instead of dropping the resource (and the key it had
-     * before) from state.
+     * What Timestream answered (`seen`: the database is missing, or lacks this resource's claim) may only be so to
+     * these credentials: when the recorded ARN names another account than the caller's, refresh and delete must fail
+     * instead of dropping the resource (and the key it had before) from state. One GetCallerIdentity per identity and
+     * process.
      */
-    private async refuseOtherAccount(target: AwsTarget, context: OperationContext, databaseArn: string | undefined): Promise<void> {
+    private async refuseOtherAccount(target: AwsTarget, context: OperationContext, databaseArn: string | undefined, seen: string): Promise<void> {
         const owner = databaseArn === undefined ? undefined : arnAccount(databaseArn);
         if (!owner) return;
         const caller = await this.aws.callerAccount(target, context);
@@ -576,7 +589,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         throw new DatabaseKmsKeyError(
             "WrongAccount",
             context,
-            `Timestream says the database does not exist, but it belongs to account ${owner} (${databaseArn}) and the credentials in use are of ` +
+            `${seen}, but it belongs to account ${owner} (${databaseArn}) and the credentials in use are of ` +
                 `account ${caller}. The resource stays in state. Run again with credentials of account ${owner}: set the resource's profile or ` +
                 "assumeRole input, or aws:profile / aws:assumeRoles, as the stack's other runs do",
         );
@@ -643,6 +656,8 @@ function refuseOtherDatabase(context: OperationContext, recordedArn: string | un
             "to move the resource to the other database, see the README's \"Moving a resource to another account\"",
     );
 }
+
+const DATABASE_GONE = "Timestream says the database does not exist";
 
 function noRegionAdvice(): string {
     return "no AWS region is set: give the resource a region, or run `pulumi config set aws:region us-east-1`, or set AWS_REGION";

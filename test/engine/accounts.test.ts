@@ -283,12 +283,27 @@ describe("provider host: accounts and credentials", function () {
             const updated = await failureOf(elsewhere.up("key", t.state, t.inputs(next.arn)));
             const destroyed = await failureOf(elsewhere.destroy(t.state));
 
-            for (const error of [updated, destroyed]) expect(error.message).to.contain(`manages ${t.homeDb.Arn}`).and.contain("Nothing was written");
+            expect(updated.message).to.contain(`manages ${t.homeDb.Arn}`).and.contain("Nothing was written");
+            // What the other account's credentials see of the home database (no claim of this resource's) is not trusted.
+            expect(destroyed.message).to.contain(`belongs to account ${HOME_ACCOUNT} (${t.homeDb.Arn})`).and.contain(`of account ${OTHER_ACCOUNT}`).and.contain("stays in state");
             expect(env.proxy.operations()).to.not.include("UpdateDatabase");
             expect(env.proxy.operations()).to.not.include("TagResource");
             expect(env.proxy.operations()).to.not.include("UntagResource");
             expect(await env.fx.liveKey(t.name)).to.equal(t.homeKey.arn);
             expect(await other.liveKey(t.name)).to.equal(t.otherOriginal.arn);
+        });
+
+        it("refuses a retaining destroy under stack credentials of the other account, keeping the claim on the recorded database", async () => {
+            const t = await twins();
+            const claim = await env.fx.tags(t.homeDb.Arn!);
+            const elsewhere = new Engine(await host({ "aws:assumeRoles": JSON.stringify([{ roleArn: ROLE_ARN }]) }), env.proxy);
+
+            const error = await failureOf(elsewhere.destroy({ ...t.state, outputs: { ...t.state.outputs, onDelete: "retain" } }));
+
+            expect(error.message).to.contain(`belongs to account ${HOME_ACCOUNT} (${t.homeDb.Arn})`).and.contain("stays in state");
+            expect(env.proxy.operations().filter((op) => op !== "AssumeRole")).to.deep.equal(["ListTagsForResource", "GetCallerIdentity"]);
+            expect(claim).to.have.length(2);
+            expect(await env.fx.tags(t.homeDb.Arn!)).to.deep.equal(claim);
         });
     });
 });

@@ -13,6 +13,7 @@ import {
     UntagResourceCommand,
     UpdateDatabaseCommand,
 } from "@aws-sdk/client-timestream-write";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs } from "../../../provider/lifecycle";
 import { claimTags, ORIGINAL_KEY_TAG, OWNER_TAG } from "../../../provider/ownership";
 import {
@@ -41,6 +42,7 @@ import {
 const ARN = databaseArn("metrics");
 const INPUTS: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION, owner: OWNER };
 const STATE = stateOf("metrics", keyArn(KEY_A));
+const OTHER_ACCOUNT = "222233334444";
 const theirClaim = () => claimTags({ owner: OTHER_OWNER, originalKeyArn: keyArn(KEY_OLD) });
 
 describe("DatabaseKmsKeyProvider: the ownership claim", () => {
@@ -174,6 +176,21 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             expect(tags.get(ARN)).to.deep.equal([]);
         });
 
+        it("puts back the claim it took over when the key write is proven not applied, so the old owner keeps the database", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_B)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            const tags = tagStore(aws, { [ARN]: theirClaim() });
+            aws.timestream.on(UpdateDatabaseCommand).rejects(awsError(AccessDeniedException, "kms:CreateGrant", { httpStatusCode: 400 }));
+            const error = await rejectionOf((await configuredProvider()).create({ ...INPUTS, takeOver: true }));
+            expect(error).to.include({ code: "AccessDenied" });
+            expect(sent().slice(2)).to.deep.equal([
+                ["TagResource", { ResourceARN: ARN, Tags: claimTags({ owner: OWNER, originalKeyArn: keyArn(KEY_OLD) }) }],
+                ["UpdateDatabase", { DatabaseName: "metrics", KmsKeyId: keyArn(KEY_A) }],
+                ["TagResource", { ResourceARN: ARN, Tags: theirClaim() }],
+            ]);
+            expect(claimOn(tags)).to.deep.equal({ [OWNER_TAG]: OTHER_OWNER, [ORIGINAL_KEY_TAG]: keyArn(KEY_OLD) });
+        });
+
         it("keeps a claim it found when the key write fails", async () => {
             holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
             knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
@@ -265,6 +282,18 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             expect(outs!.owner).to.equal(OWNER);
         });
 
+        it("puts the owner its state recorded back when the key write of an update after a rename is proven not applied", async () => {
+            const before = "timestream-kms-test/test/old-name";
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_B), keyArn(KEY_B));
+            const tags = ownClaim(aws, "metrics", before, keyArn(KEY_OLD));
+            aws.timestream.on(UpdateDatabaseCommand).rejects(awsError(AccessDeniedException, "kms:CreateGrant", { httpStatusCode: 400 }));
+            const error = await rejectionOf((await configuredProvider()).update("metrics", { ...STATE, owner: before }, { ...INPUTS, kmsKeyId: keyArn(KEY_B) }));
+            expect(error).to.include({ code: "AccessDenied" });
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "UpdateDatabase", "TagResource"]);
+            expect(claimOn(tags)).to.deep.equal({ [OWNER_TAG]: before, [ORIGINAL_KEY_TAG]: keyArn(KEY_OLD) });
+        });
+
         it("releases its claim when recordOwnership turns false, and records no owner", async () => {
             const tags = ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
             const news = { ...INPUTS, recordOwnership: false };
@@ -341,6 +370,7 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             await remove({ ...STATE, onDelete: "restore" });
             expect(names()).to.deep.equal(["ListTagsForResource"]);
             expect(aws.kms.calls()).to.have.length(0);
+            expect(aws.sts.commandCalls(GetCallerIdentityCommand)).to.have.length(1);
             expect(claimOn(tags)[OWNER_TAG]).to.equal(OTHER_OWNER);
         });
 
@@ -350,12 +380,42 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             tagStore(aws);
             await remove({ ...STATE, onDelete: "restore" });
             expect(names()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "UpdateDatabase"]);
+            expect(aws.sts.commandCalls(GetCallerIdentityCommand)).to.have.length(1);
         });
 
-        it("succeeds with no other call when the database is gone", async () => {
+        it("succeeds with no other Timestream call when the database is gone, once STS shows the database's account", async () => {
             aws.timestream.on(ListTagsForResourceCommand).rejects(awsError(ResourceNotFoundException, "The resource does not exist.", { httpStatusCode: 404 }));
             await remove({ ...STATE, onDelete: "restore" });
             expect(names()).to.deep.equal(["ListTagsForResource"]);
+            expect(aws.sts.commandCalls(GetCallerIdentityCommand)).to.have.length(1);
+        });
+
+        describe("with credentials of another account than the recorded database's", () => {
+            beforeEach(() => aws.sts.on(GetCallerIdentityCommand).resolves({ Account: OTHER_ACCOUNT, Arn: `arn:aws:iam::${OTHER_ACCOUNT}:user/test` }));
+
+            for (const onDelete of ["retain", "restore"] as const) {
+                it(`fails with WrongAccount, keeping the resource, when the database is missing to them (${onDelete})`, async () => {
+                    aws.timestream.on(ListTagsForResourceCommand).rejects(awsError(ResourceNotFoundException, "The resource does not exist.", { httpStatusCode: 404 }));
+                    const error = await rejectionOf(remove({ ...STATE, onDelete }));
+                    expect(error).to.include({ code: "WrongAccount" });
+                    expect(error.message).to.include(`account ${OTHER_ACCOUNT}`).and.include(ARN).and.include("The resource stays in state");
+                    expect(names()).to.deep.equal(["ListTagsForResource"]);
+                });
+            }
+
+            it("fails with WrongAccount, writing nothing, when what they reach holds no claim of this resource", async () => {
+                tagStore(aws);
+                const error = await rejectionOf(remove(STATE));
+                expect(error).to.include({ code: "WrongAccount" });
+                expect(error.message).to.include("does not hold this resource's claim");
+                expect(names()).to.deep.equal(["ListTagsForResource"]);
+            });
+
+            it("fails with WrongAccount for a state that recorded no claim, when the database to restore is missing to them", async () => {
+                const error = await rejectionOf(remove({ ...STATE, onDelete: "restore", owner: undefined, recordOwnership: false }));
+                expect(error).to.include({ code: "WrongAccount" });
+                expect(names()).to.deep.equal(["DescribeDatabase"]);
+            });
         });
 
         it("keeps its claim when the restore fails, so the resource stays whole in state", async () => {
