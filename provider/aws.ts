@@ -67,9 +67,10 @@ export interface OperationContext {
  *   resource is recorded as failed to initialise (see {@link DatabaseKmsKeyError.properties}) and the next
  *   `pulumi up` finishes it.
  * - `WrongAccount`: the credentials are of an account `aws:allowedAccountIds`/`aws:forbiddenAccountIds` refuses, or
- *   of another account than the database's, which refresh would otherwise take for "gone", or reach another
+ *   of another account than the database's, which refresh and delete would otherwise take for "gone", or reach another
  *   database of the same name than the one the state recorded (`databaseArn`); nothing was recorded or written.
- * - `InvalidConfig`: stack config (`aws:assumeRoles`, `aws:allowedAccountIds`, …) cannot be used.
+ * - `InvalidConfig`: stack config (`aws:assumeRoles`, `aws:allowedAccountIds`, …), an `AWS_ENDPOINT_URL*` variable,
+ *   or an endpoint a state recorded before endpoints were checked, cannot be used.
  * - `Failed`: anything else; the message carries AWS's own words.
  *
  * @example

@@ -548,6 +548,9 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         }
         const environment = environmentEndpointProblem();
         if (environment !== undefined) throw new DatabaseKmsKeyError("InvalidConfig", context, `${environment}. Fix or unset it and run again`);
+        // Check refuses such an endpoint; a state recorded before it did still holds one, which refresh and delete use.
+        const endpoint = inputs.endpoint === undefined ? undefined : endpointProblem("endpoint", inputs.endpoint);
+        if (endpoint !== undefined) throw new DatabaseKmsKeyError("InvalidConfig", context, `${endpoint}. Fix the endpoint input and run \`pulumi up\``);
         return { region: context.region, endpoint: inputs.endpoint, identity: identityOf(this.stack, inputs), retry: this.retry, endpoints: this.endpoints.urls };
     }
 

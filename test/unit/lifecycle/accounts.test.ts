@@ -197,6 +197,17 @@ describe("DatabaseKmsKeyProvider: accounts and credentials", () => {
             expect([...aws.timestream.calls(), ...aws.kms.calls(), ...aws.sts.calls()]).to.have.length(0);
         });
 
+        it("refuses an endpoint over plain http that a state recorded before endpoints were checked, before any call", async () => {
+            const provider = await configuredProvider();
+            const state = stateOf("metrics", keyArn(KEY_A), { onDelete: "restore", endpoint: "http://timestream.corp.example:8080" });
+            for (const operation of [provider.read("metrics", state), provider.delete("metrics", state)]) {
+                const error = await rejectionOf(operation);
+                expect(error.code).to.equal("InvalidConfig");
+                expect(error.message).to.contain('endpoint "http://timestream.corp.example:8080"').and.contain("Fix the endpoint input and run `pulumi up`");
+            }
+            expect([...aws.timestream.calls(), ...aws.kms.calls(), ...aws.sts.calls()]).to.have.length(0);
+        });
+
         it("does not throw from configure, which the host would ignore afterwards", async () => {
             await configuredProvider({ "aws:allowedAccountIds": "nope" });
         });
