@@ -31,6 +31,13 @@ describe(`every input, generated (${RUNS} cases each)`, () => {
         }
     }
 
+    it("generates objects with an own __proto__ key, as JSON.parse makes them", () => {
+        const objects = (value: unknown): object[] =>
+            value === null || typeof value !== "object" ? [] : [value, ...Object.values(value).flatMap(objects)];
+        const found = fc.sample(valueFor("assumeRole", false), { numRuns: RUNS, seed: 18 }).flatMap(objects);
+        expect(found.some((o) => Object.hasOwn(o, "__proto__"))).to.equal(true);
+    });
+
     for (const input of INPUTS) {
         it(`answers check, and diff when check passes, for ${RUNS} values of ${input}, never with a TypeError`, async () => {
             const provider = await configuredProvider({ "aws:region": REGION });
