@@ -8,6 +8,7 @@
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { loadSharedConfigFiles } from "@smithy/core/config";
 import type { RetryStrategyV2 } from "@smithy/types";
+import { isTagText } from "./ownership";
 import { quoted } from "./quote";
 
 // The SDK's credential types, named through the package this module depends on.
@@ -89,8 +90,9 @@ const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
 const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]{1,1000}$/;
 // Session policies: at most 2,048 characters of tab, newline, carriage return and U+0020 to U+00FF.
 const POLICY = /^[\t\n\r\u0020-\u00FF]{1,2048}$/;
-const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+// Session tags: keys of 1-128 characters, values of at most 256, of the characters AWS allows in tags.
+const MAX_TAG_KEY_LENGTH = 128;
+const MAX_TAG_VALUE_LENGTH = 256;
 const MAX_TAGS = 50;
 const MAX_POLICY_ARNS = 10;
 // A Go duration as `@pulumi/aws` reads `duration`: "1h30m", "900s", "1.5h", "+15m".
@@ -236,7 +238,7 @@ function goSeconds(text: string): number | undefined {
 }
 
 function tagKeyOk(key: string): boolean {
-    return key.isWellFormed() && TAG_KEY.test(key) && !/^aws:/i.test(key);
+    return key !== "" && isTagText(key) && Array.from(key).length <= MAX_TAG_KEY_LENGTH && !/^aws:/i.test(key);
 }
 
 /** Session tags: a map of at most 50 keys to string values; a value unknown during preview passes. */
@@ -246,7 +248,7 @@ function tagsOk(unknown: string | undefined): (v: unknown) => boolean {
         const entries = Object.entries(v as Record<string, unknown>);
         return (
             entries.length <= MAX_TAGS &&
-            entries.every(([key, value]) => tagKeyOk(key) && (value === unknown || (typeof value === "string" && value.isWellFormed() && TAG_VALUE.test(value))))
+            entries.every(([key, value]) => tagKeyOk(key) && (value === unknown || (typeof value === "string" && isTagText(value) && Array.from(value).length <= MAX_TAG_VALUE_LENGTH)))
         );
     };
 }

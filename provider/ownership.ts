@@ -32,10 +32,22 @@ export interface Claim {
 
 // Timestream tag values: at most 256 characters, of the characters AWS allows in tags.
 const MAX_VALUE_LENGTH = 256;
-const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const TAG_CHARACTER = /[\p{L}\p{Z}\p{N}_.:/=+\-@]/u;
+const TAG_TEXT = new RegExp(`^${TAG_CHARACTER.source}*$`, "u");
 // A readable owner that had to be cut or cleaned ends with "+" and this many hex digits of its SHA-256.
 const HASH_LENGTH = 16;
+
+/**
+ * Whether every character of `text` is one AWS allows in tags (of Timestream resources and of STS sessions alike):
+ * letters, digits, white space and `_ . : / = + - @`. Lengths are each caller's.
+ *
+ * @example
+ * isTagText("metrics/prod/metrics-key"); // true
+ * isTagText("a;b"); // false
+ */
+export function isTagText(text: string): boolean {
+    return TAG_TEXT.test(text);
+}
 
 /**
  * The owner a resource records: `PROJECT/STACK/RESOURCE`, readable in the AWS console. A name too long for a tag
@@ -47,7 +59,7 @@ const HASH_LENGTH = 16;
  */
 export function ownerOf(project: string, stack: string, name: string): string {
     const whole = `${project}/${stack}/${name}`;
-    if (whole.length <= MAX_VALUE_LENGTH && TAG_VALUE.test(whole)) return whole;
+    if (whole.length <= MAX_VALUE_LENGTH && isTagText(whole)) return whole;
     const clean = Array.from(whole, (c) => (TAG_CHARACTER.test(c) ? c : "_")).join("");
     const hash = createHash("sha256").update(whole).digest("hex").slice(0, HASH_LENGTH);
     return `${Array.from(clean).slice(0, MAX_VALUE_LENGTH - HASH_LENGTH - 1).join("")}+${hash}`;
@@ -60,7 +72,7 @@ export function ownerOf(project: string, stack: string, name: string): string {
  * ownerProblem("metrics/prod/metrics-key"); // undefined
  */
 export function ownerProblem(value: string): string | undefined {
-    return value !== "" && value.length <= MAX_VALUE_LENGTH && TAG_VALUE.test(value)
+    return value !== "" && value.length <= MAX_VALUE_LENGTH && isTagText(value)
         ? undefined
         : "owner must be PROJECT/STACK/RESOURCE in at most 256 characters that tags allow; DatabaseKmsKey sets it, do not set it yourself";
 }

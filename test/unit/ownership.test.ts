@@ -5,6 +5,7 @@ import {
     claimOf,
     claimTags,
     describeOwner,
+    isTagText,
     ORIGINAL_KEY_TAG,
     OWNER_TAG,
     ownerOf,
@@ -44,6 +45,18 @@ describe("ownership rules", () => {
 
         it("keeps letters of any script, which tags allow", () => {
             expect(ownerOf("p", "s", "clé-données")).to.equal("p/s/clé-données");
+        });
+    });
+
+    describe("isTagText", () => {
+        it("allows letters and digits of any script, white space and _ . : / = + - @", () => {
+            for (const text of ["", "metrics/prod/metrics-key", "arn:aws:kms:us-east-1:111122223333:key/k", "Zürich 東京 ١٢", "a_b.c:d/e=f+g-h@i"]) {
+                expect(isTagText(text), text).to.equal(true);
+            }
+        });
+
+        it("refuses any other character, and a lone surrogate", () => {
+            for (const text of ["a;b", "a*b", "a\u0000b", "a\nb", "\uD800"]) expect(isTagText(text), JSON.stringify(text)).to.equal(false);
         });
     });
 
