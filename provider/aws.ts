@@ -16,6 +16,7 @@ import {
 import { DescribeKeyCommand, KeyMetadata, KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from "@smithy/core/config";
+import { isThrottlingError } from "@smithy/core/retry";
 import type { Pluggable, RetryStrategyV2 } from "@smithy/types";
 import { clientCredentials, Identity, identityKey } from "./credentials";
 import { KeyRef, parseKeyRef } from "./keys";
@@ -352,9 +353,11 @@ function rejected(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
 
 function unavailable(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
     const status = f.error.$metadata?.httpStatusCode;
-    if (f.name !== "ThrottlingException" && (status === undefined || status < 500)) return undefined;
+    // The SDK's own test: Timestream and KMS say ThrottlingException, STS says Throttling, any service may answer 429.
+    const throttled = isThrottlingError({ name: f.name, $metadata: f.error.$metadata ?? {} } as Parameters<typeof isThrottlingError>[0]);
+    if (!throttled && (status === undefined || status < 500)) return undefined;
     const attempts = f.error.$metadata?.attempts ?? 1;
-    if (f.name === "ThrottlingException" || status === 429) {
+    if (throttled) {
         const retried = retriesOf(f.error);
         const over = retried === undefined ? "" : ` over ${Math.round(retried.elapsedMs / 1000)} s`;
         return [
@@ -375,7 +378,7 @@ function invalidRetryConfig(f: Failure): [DatabaseKmsKeyErrorCode, string] | und
 
 function unreachable(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
     const e = f.error;
-    if (!/ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|ETIMEDOUT|EPIPE|socket hang up/.test(`${e.code} ${f.name} ${e.message}`) && f.name !== "TimeoutError") {
+    if (!/ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|socket hang up/.test(`${e.code} ${f.name} ${e.message}`) && f.name !== "TimeoutError") {
         return undefined;
     }
     const check = f.discovery

@@ -319,8 +319,8 @@ export function identityOf(stack: StackCredentials, inputs: { profile?: string; 
 }
 
 /**
- * A name for `identity` that tells identities apart without holding a secret: the profile, the access key ID (not
- * the secret key or token) and the role chain.
+ * A key for caching per identity, never to be shown: the profile, the access key ID (not the secret key or token)
+ * and the role chain, whose `externalId` is a secret.
  */
 export function identityKey(identity: Identity): string {
     return JSON.stringify([identity.profile, identity.keys?.accessKeyId, identity.roles, identity.files]);

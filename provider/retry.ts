@@ -212,9 +212,8 @@ export function attemptMayHaveApplied(error: unknown): boolean {
     return !(e.name === "TimeoutError" && NOT_CONNECTED.test(e.message ?? ""));
 }
 
-/** What the retries of a call that failed in the end came to: how many attempts AWS throttled, over how long. */
+/** What the retries of a call that failed in the end came to: how long they took, from the first attempt. */
 export interface GaveUp {
-    readonly throttled: number;
     readonly elapsedMs: number;
 }
 
@@ -225,7 +224,7 @@ const gaveUp = new WeakMap<object, GaveUp>();
  * How the retries of the call that failed with `error` went, when a strategy of this module gave up on it.
  *
  * @example
- * const retried = retriesOf(error); // { throttled: 25, elapsedMs: 61000 }
+ * const retried = retriesOf(error); // { elapsedMs: 61000 }
  */
 export function retriesOf(error: unknown): GaveUp | undefined {
     // A WeakMap answers undefined for a key that is not an object.
@@ -281,7 +280,7 @@ class FleetRetryStrategy implements RetryStrategyV2 {
             const delay = defaultDelayDecider(paced ? DEFAULT_RETRY_DELAY_BASE : THROTTLING_RETRY_DELAY_BASE, t.throttles);
             return new FleetToken(t.standard, t.throttles + 1, t.getRetryCount() + 1, delay, t.startedMs);
         } catch (refused) {
-            if (errorInfo.error instanceof Object) gaveUp.set(errorInfo.error, { throttled: t.throttles + (throttling ? 1 : 0), elapsedMs: Date.now() - t.startedMs });
+            if (errorInfo.error instanceof Object) gaveUp.set(errorInfo.error, { elapsedMs: Date.now() - t.startedMs });
             throw refused;
         }
     }

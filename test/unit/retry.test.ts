@@ -153,7 +153,7 @@ describe("retries", () => {
             expect(token.getRetryCount()).to.equal(3);
         });
 
-        it("records how many throttled attempts a call had when it gave up", async () => {
+        it("records how long a call's attempts took when it gave up", async () => {
             const strategy = strategyOf({ maxAttempts: 3 });
             const error = new Error("Rate exceeded");
             let token = await strategy.acquireInitialRetryToken("");
@@ -161,7 +161,6 @@ describe("retries", () => {
             token = await refresh();
             token = await refresh();
             await refresh().then(() => expect.fail("a fourth attempt"), () => undefined);
-            expect(retriesOf(error)).to.include({ throttled: 3 });
             expect(retriesOf(error)!.elapsedMs).to.be.at.least(0).and.below(10_000);
             expect(retriesOf(new Error("other"))).to.equal(undefined);
         });
