@@ -257,9 +257,10 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 await provider.delete(db, outs);
 
                 // moto keeps a deleted database's tags, so ListTagsForResource still shows this resource's claim, the
-                // restore finds the database gone, and the claim is released (AWS answers ResourceNotFoundException to
-                // ListTagsForResource instead, and the delete ends there).
-                expect(env.proxy.operations()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "UntagResource"]);
+                // restore finds the database gone, one GetCallerIdentity shows the credentials are of its account, and
+                // the claim is released (AWS answers ResourceNotFoundException to ListTagsForResource instead, and the
+                // delete ends after GetCallerIdentity).
+                expect(env.proxy.operations()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "GetCallerIdentity", "UntagResource"]);
             });
         });
 
