@@ -17,6 +17,7 @@ describe("quoted", () => {
 
     it("keeps an @ of a value that is not a URL", () => {
         expect(quoted("team@example.com")).to.equal('"team@example.com"');
+        expect(quoted("team@example.com:8080/x")).to.equal('"team@example.com:8080/x"');
     });
 
     it("hides everything of a URL up to its last @, since a password may hold / ? # and @", () => {
