@@ -349,9 +349,10 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     /**
      * Brings the claim on the database in line with `inputs` before any key write, and returns the key to record as
      * `previousKmsKeyArn` (the claim's recorded original key, else `original`) and, when it wrote a claim, how to put
-     * back what was there (no claim, or the one replaced by `takeOver` or a rename). With `recordOwnership: false`, only releases the claim the state recorded (if still
-     * this resource's). Another owner's claim fails with no write, unless `takeOver`. Serialized per database in this
-     * process, so two resources of one stack cannot both find it unclaimed.
+     * back what was there (no claim, or the one replaced by `takeOver` or a rename). With `recordOwnership: false`,
+     * only releases the claim the state recorded (if still this resource's). Another owner's claim fails with no
+     * write, unless `takeOver`. Serialized per database in this process, so two resources of one stack cannot both
+     * find it unclaimed.
      */
     private async settleClaim(
         target: AwsTarget,
