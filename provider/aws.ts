@@ -22,7 +22,7 @@ import { clientCredentials, Identity, identityKey } from "./credentials";
 import { KeyRef, parseKeyRef } from "./keys";
 import { endpointOf, StackEndpoints } from "./endpoints";
 import { CLAIM_TAG_KEYS, Tag } from "./ownership";
-import { CallClass, mayHaveReachedAws, ONE_PACE, RetryConfigError, retriesOf, retryOf, RetrySettings, SharedProfile, TIMESTREAM_CALLS } from "./retry";
+import { CallClass, mayHaveReachedAws, NOT_CONNECTED_CODES, ONE_PACE, RetryConfigError, retriesOf, retryOf, RetrySettings, SharedProfile, TIMESTREAM_CALLS } from "./retry";
 
 /** Where the database lives and how to reach it. Holds no credential. */
 export interface AwsTarget {
@@ -376,9 +376,12 @@ function invalidRetryConfig(f: Failure): [DatabaseKmsKeyErrorCode, string] | und
     return ["InvalidConfig", `${f.error.message}. Fix or unset it (aws:maxRetries and aws:retryMode stack config win over it) and run again`];
 }
 
+// A connection not made (the request never left), or lost after the request was sent.
+const UNREACHABLE = new RegExp([...NOT_CONNECTED_CODES, "ECONNRESET", "ETIMEDOUT", "EPIPE", "socket hang up"].join("|"));
+
 function unreachable(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
     const e = f.error;
-    if (!/ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|socket hang up/.test(`${e.code} ${f.name} ${e.message}`) && f.name !== "TimeoutError") {
+    if (!UNREACHABLE.test(`${e.code} ${f.name} ${e.message}`) && f.name !== "TimeoutError") {
         return undefined;
     }
     const check = f.discovery

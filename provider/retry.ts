@@ -192,8 +192,9 @@ export function mayHaveReachedAws(error: unknown): boolean | undefined {
     return reachedAws.get(error as object);
 }
 
+/** Error codes of a connection that could not be made: a request failing with one of them never left this machine. */
+export const NOT_CONNECTED_CODES: readonly string[] = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"];
 // Failures of an attempt that prove it never left this machine: the connection could not be made, or no request was signed.
-const UNSENT_CODES = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"];
 const UNSENT_NAMES = ["CredentialsProviderError", "TokenProviderError"];
 // The SDK's HTTP handler says so when connectionTimeout passed before a socket connected.
 const NOT_CONNECTED = /establish(ing)? a connection/;
@@ -208,7 +209,7 @@ export function attemptMayHaveApplied(error: unknown): boolean {
     const e = (error ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;
     if (status !== undefined) return status >= 500;
-    if (UNSENT_CODES.includes(e.code ?? "") || UNSENT_NAMES.includes(e.name ?? "")) return false;
+    if (NOT_CONNECTED_CODES.includes(e.code ?? "") || UNSENT_NAMES.includes(e.name ?? "")) return false;
     return !(e.name === "TimeoutError" && NOT_CONNECTED.test(e.message ?? ""));
 }
 
