@@ -14,6 +14,8 @@ import { ownerOf } from "../provider/ownership";
 const REPO = path.resolve(__dirname, "..");
 const PROJECT = "timestream-kms-test";
 const TYPE = "pulumi-nodejs:dynamic/timestream:DatabaseKmsKey";
+/** The organization the engine suites play (what the Pulumi CLI passes for a self-managed backend). */
+export const ORGANIZATION = "organization";
 
 // One copy of grpc-js and protobuf: the ones the host's generated stubs use.
 const pulumiDir = (from: string) => path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [from] }));
@@ -207,8 +209,8 @@ export function urnOf(name: string, stack = STACK): string {
  * @example
  * await host.create(urnOf("key"), { databaseName: "metrics", kmsKeyId: key.arn, owner: ownerFor("key"), __provider: provider });
  */
-export function ownerFor(name: string, stack = STACK): string {
-    return ownerOf(PROJECT, stack, name);
+export function ownerFor(name: string, stack = STACK, parentUrn?: string): string {
+    return ownerOf({ organization: ORGANIZATION, project: PROJECT, stack, parentUrn, type: TYPE, name });
 }
 
 function hasPulumi(dir: string): boolean {

@@ -121,15 +121,31 @@ export class DatabaseKmsKeyError extends Error {
         problem: string,
         options?: { cause?: unknown; recorded?: { id: string; properties: Record<string, unknown> } },
     ) {
-        const key = context.kmsKeyId === undefined ? "" : ` with KMS key "${context.kmsKeyId}"`;
         const next = context.nextStep === undefined ? "" : `. ${context.nextStep}`;
-        super(`${context.operation} of database "${context.databaseName}" in ${context.region}${key} failed: ${problem}${next}`, { cause: options?.cause });
+        super(`${operationOf(context)} failed: ${problem}${next}`, { cause: options?.cause });
         if (options?.recorded !== undefined) {
             this.id = options.recorded.id;
             this.properties = options.recorded.properties;
             this.reasons = [this.message];
         }
     }
+}
+
+/** The operation, database, region and key `context` names, as every message starts. */
+function operationOf(context: OperationContext): string {
+    const key = context.kmsKeyId === undefined ? "" : ` with KMS key "${context.kmsKeyId}"`;
+    return `${context.operation} of database "${context.databaseName}" in ${context.region}${key}`;
+}
+
+/**
+ * Writes a warning about an operation that goes on to the provider's log (its standard error, which the Pulumi CLI
+ * shows with `--debug`; the provider host has no other channel to the engine's diagnostics).
+ *
+ * @example
+ * warn(context, "the claim's original-key tag names …, but …");
+ */
+export function warn(context: OperationContext, message: string): void {
+    process.stderr.write(`warning: ${operationOf(context)}: ${message}\n`);
 }
 
 // Failures that prove a write was not applied: AWS refused it as such, or it was never sent.

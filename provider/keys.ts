@@ -99,6 +99,24 @@ export function localKeyArn(ref: KeyRef, databaseArn: string): string | undefine
     return `arn:${partition}:kms:${region}:${account}:${ref.resource}`;
 }
 
+/**
+ * Why `value` is not the ARN of a KMS key in the database's partition, account and region, or undefined when it is
+ * one: the only form a key read from someone else's record (a tag) may take, as it names one key for good and
+ * cannot be re-pointed as an alias can.
+ *
+ * @example
+ * keyArnProblem("alias/orders", "arn:aws:timestream:us-east-1:111122223333:database/db"); // "it is not a key ARN …"
+ */
+export function keyArnProblem(value: string, databaseArn: string): string | undefined {
+    const ref = parseKeyRef(value);
+    if (ref?.form !== "keyArn") return "it is not a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)";
+    const [, partition, , region, account] = databaseArn.split(":");
+    if (ref.partition !== partition || ref.account !== account || ref.region !== region) {
+        return `it is not a key of the database's account ${account} and region ${region}`;
+    }
+    return undefined;
+}
+
 /** The region part of an ARN, or undefined when `arn` is not one. */
 export function arnRegion(arn: string): string | undefined {
     return arnParts(arn)?.[3];

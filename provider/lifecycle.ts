@@ -7,12 +7,12 @@
 import type { Database } from "@aws-sdk/client-timestream-write";
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, mayHaveApplied, OperationContext } from "./aws";
+import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, mayHaveApplied, OperationContext, warn } from "./aws";
 import { accountProblem, AssumeRole, assumeRoleProblem, guardsAccounts, identityOf, profileProblem, StackCredentials, stackCredentialsOf } from "./credentials";
 import { endpointProblem, environmentEndpointProblem, StackEndpoints, stackEndpointsOf } from "./endpoints";
 import { quoted } from "./quote";
 import { arnAccount, arnRegion, isAlias, KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
-import { adoption, claimOf, claimTags, ownerProblem, refusal, Standing, standing } from "./ownership";
+import { Claim, claimOf, claimTags, claimToWrite, describeOwner, lostClaim, originalKey, OriginalFacts, ownerProblem, refusal, Standing, standing, untrusted } from "./ownership";
 import { RetrySettings, retrySettingsOf } from "./retry";
 
 /**
@@ -41,7 +41,7 @@ export interface DatabaseKmsKeyInputs {
     /** A role to assume for this resource's calls; wins over `aws:assumeRoles`. */
     assumeRole?: AssumeRole;
     /**
-     * Who manages the database's key, `PROJECT/STACK/RESOURCE` as `ownerOf` writes it: recorded on the database as
+     * Who manages the database's key, `PROJECT/STACK/RESOURCE+HASH` as `ownerOf` writes it: recorded on the database as
      * its ownership claim. `DatabaseKmsKey` sets it; required unless `recordOwnership` is false.
      */
     owner?: string;
@@ -285,7 +285,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
             if (claimOwnerOf(news) !== olds.owner) {
                 const target = this.targetOf(news, context);
                 await this.guardAccount(target, context);
-                previousKmsKeyArn = (await this.settleClaim(target, context, news, olds.databaseArn, previousKmsKeyArn, olds)).originalKeyArn;
+                previousKmsKeyArn = (await this.settleClaim(target, context, news, olds.databaseArn, { live: wanted, wanted }, olds)).originalKeyArn;
             }
             return { outs: stateOf(news, region, { ...factsOf(olds), appliedKmsKeyArn: wanted, previousKmsKeyArn }) };
         }
@@ -294,13 +294,14 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     }
 
     /**
-     * First the claim (ListTagsForResource), when this resource recorded one: a database another owner has taken
-     * over is left alone, claim and key, and the delete succeeds. Then `retain` leaves the key; `restore` puts
-     * `previousKmsKeyArn` back when the database still exists and still uses a key this resource may have put on it
-     * (`appliedKmsKeyArn`, or `kmsKeyArn` in older states, and `unresolvedKmsKeyArn`); a database already gone, or one
-     * whose key someone else has changed since, is left as it is. An UpdateDatabase whose outcome is unknown is
-     * settled with one DescribeDatabase. Last, this resource's claim is removed (UntagResource), so another stack can
-     * adopt the database. Without a recorded claim, `retain` makes no AWS call. A claim found missing or another's,
+     * First the claim (ListTagsForResource), when this resource recorded one: another owner's claim is left alone.
+     * Then `retain` leaves the key; `restore` puts `previousKmsKeyArn` (the state's, never a tag's) back when the
+     * database still exists and still uses a key this resource may have put on it (`appliedKmsKeyArn`, or `kmsKeyArn`
+     * in older states, and `unresolvedKmsKeyArn`), whoever claims it: a claim naming another owner while the database
+     * is on this resource's key only says someone wrote a tag, not that the key changed hands. A database already gone,
+     * or one whose key someone else has changed since, is left as it is. An UpdateDatabase whose outcome is unknown is
+     * settled with one DescribeDatabase. Last, this resource's own claim is removed (UntagResource), so another stack
+     * can adopt the database. Without a recorded claim, `retain` makes no AWS call. A claim found missing or another's,
      * and a database found gone, are trusted only once one GetCallerIdentity shows the credentials are of the recorded
      * database's account; otherwise the delete fails with `WrongAccount`. If this call fails, the resource stays in
      * state, and the error says how to delete it without restoring.
@@ -322,8 +323,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (whose !== "ours" && props.owner !== undefined) {
             await this.refuseOtherAccount(target, context, props.databaseArn, whose === "gone" ? DATABASE_GONE : "the database does not hold this resource's claim");
         }
-        // Taken over: the new owner's key and claim are not ours to touch. Gone: nothing is left to restore or release.
-        if (whose === "theirs" || whose === "gone") return;
+        // Gone: nothing is left to restore or release. Another owner's claim stays; restore acts only on our own key.
+        if (whose === "gone") return;
         if (restoring) await this.restore(target, context, props);
         if (whose === "ours") await this.aws.untagDatabase(target, context, props.databaseArn);
     }
@@ -348,18 +349,20 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
 
     /**
      * Brings the claim on the database in line with `inputs` before any key write, and returns the key to record as
-     * `previousKmsKeyArn` (the claim's recorded original key, else `original`) and, when it wrote a claim, how to put
-     * back what was there (no claim, or the one replaced by `takeOver` or a rename). With `recordOwnership: false`,
-     * only releases the claim the state recorded (if still this resource's). Another owner's claim fails with no
-     * write, unless `takeOver`. Serialized per database in this process, so two resources of one stack cannot both
-     * find it unclaimed.
+     * `previousKmsKeyArn` (see {@link originalKey}: the state's, else the claim's original key once checked, else the
+     * live key) and, when it wrote a claim, how to put back what was there (no claim, or the one replaced by
+     * `takeOver` or a rename). A claim written is read back (tags have no compare-and-swap, and another stack may
+     * have tagged the database at the same time): another owner's claim, or none, then fails with `ClaimedElsewhere`
+     * before any key write, leaving the tags as found. With `recordOwnership: false`, only releases the claim the
+     * state recorded (if still this resource's). Another owner's claim fails with no write, unless `takeOver`.
+     * Serialized per database in this process, so two resources of one stack cannot both find it unclaimed.
      */
     private async settleClaim(
         target: AwsTarget,
         context: OperationContext,
         inputs: DatabaseKmsKeyInputs,
         databaseArn: string,
-        original: string,
+        keys: { live: string; wanted: string },
         olds?: DatabaseKmsKeyOutputs,
     ): Promise<{ originalKeyArn: string; undo?: () => Promise<void> }> {
         const me = claimOwnerOf(inputs);
@@ -367,22 +370,54 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
             if (olds?.owner !== undefined && (await this.claimStanding(target, context, databaseArn, olds.owner)) === "ours") {
                 await this.aws.untagDatabase(target, context, databaseArn);
             }
-            return { originalKeyArn: original };
+            return { originalKeyArn: olds?.previousKmsKeyArn ?? keys.live };
         }
         return this.exclusive(databaseArn, async () => {
-            const tags = await this.aws.listTags(target, context, databaseArn);
-            if (tags === undefined) throw databaseNotFound(context);
-            const found = claimOf(tags);
-            const step = adoption(found, { me, recorded: olds?.owner, takeOver: inputs.takeOver === true, original });
-            if (step.action === "refuse") throw new DatabaseKmsKeyError("ClaimedElsewhere", context, refusal(step.holder, me));
-            const { originalKeyArn } = step.claim;
-            if (step.action !== "claim") return { originalKeyArn };
-            await this.aws.tagDatabase(target, context, databaseArn, claimTags(step.claim));
+            const found = await this.claimOn(target, context, databaseArn);
+            const takeOver = inputs.takeOver === true;
+            const theirs = standing(found, [me, olds?.owner]) === "theirs";
+            if (theirs && !takeOver) throw new DatabaseKmsKeyError("ClaimedElsewhere", context, refusal(found!.owner, me));
+            const facts = { ...keys, state: olds?.previousKmsKeyArn, takeOver, databaseArn };
+            const originalKeyArn = await this.checkedOriginal(target, context, found, facts);
+            if (theirs) warn(context, `takes the database over from ${describeOwner(found!.owner)}, recording ${originalKeyArn} as the original key`);
+            const claim = claimToWrite(found, me, originalKeyArn);
+            if (claim === undefined) return { originalKeyArn };
+            await this.aws.tagDatabase(target, context, databaseArn, claimTags(claim));
+            const now = await this.claimOn(target, context, databaseArn);
+            if (now?.owner !== me) throw new DatabaseKmsKeyError("ClaimedElsewhere", context, lostClaim(now?.owner));
+            // Our own claim, its original key corrected, stays right whatever the key write does.
+            if (found?.owner === me) return { originalKeyArn };
             const undo = found
                 ? () => this.aws.tagDatabase(target, context, databaseArn, claimTags({ owner: found.owner, originalKeyArn: found.originalKeyArn ?? originalKeyArn }))
                 : () => this.aws.untagDatabase(target, context, databaseArn);
             return { originalKeyArn, undo };
         });
+    }
+
+    /** The claim on the database (ListTagsForResource); fails with `DatabaseNotFound` when the database is gone. */
+    private async claimOn(target: AwsTarget, context: OperationContext, databaseArn: string): Promise<Claim | undefined> {
+        const tags = await this.aws.listTags(target, context, databaseArn);
+        if (tags === undefined) throw databaseNotFound(context);
+        return claimOf(tags);
+    }
+
+    /**
+     * The original key {@link originalKey} settles on, after one DescribeKey when the claim's original key is a
+     * candidate: taken when KMS finds it and it is not pending deletion. A tag not taken is said in the log.
+     */
+    private async checkedOriginal(target: AwsTarget, context: OperationContext, claim: Claim | undefined, facts: OriginalFacts): Promise<string> {
+        const original = originalKey(claim, facts);
+        let note = original.note;
+        if (original.candidate !== undefined) {
+            const key = await this.aws.describeKey(target, context, parseKeyRef(original.candidate)!).catch((error: unknown) => {
+                if (error instanceof DatabaseKmsKeyError && error.code === "KeyNotFound") return undefined;
+                throw error;
+            });
+            if (key !== undefined && key.KeyState !== "PendingDeletion") return original.candidate;
+            note = untrusted(original.candidate, key === undefined ? "KMS does not find that key" : "that key is pending deletion", original.key);
+        }
+        if (note !== undefined) warn(context, note);
+        return original.key;
     }
 
     /** Runs `work` after every earlier `work` for the same `key` in this process has settled. */
@@ -412,7 +447,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         const before = await this.liveKeyArn(target, context, found);
         // Before the claim too: a key that cannot be used writes nothing at all.
         if (before !== key.Arn) refuseUnusable(context, key, target.region);
-        const claim = await this.settleClaim(target, context, inputs, found.Arn ?? "", olds?.previousKmsKeyArn ?? before, olds);
+        const claim = await this.settleClaim(target, context, inputs, found.Arn ?? "", { live: before, wanted: key.Arn }, olds);
         const previousKmsKeyArn = claim.originalKeyArn;
         const unresolved = { id: inputs.databaseName, properties: unresolvedStateOf(inputs, region, found, before, previousKmsKeyArn, key.Arn, olds) };
         let database: Database;

@@ -36,8 +36,9 @@ export interface DatabaseKmsKeyArgs {
     assumeRole?: pulumi.Input<{ [K in keyof AssumeRole]: pulumi.Input<AssumeRole[K]> }>;
     /**
      * Adopt the database although another owner's claim is on it: for a database whose managing stack is gone. The
-     * original key that owner recorded is kept as `previousKmsKeyArn`; its later writes are refused and its restore
-     * skipped. Default false.
+     * original key that owner's claim records is kept as `previousKmsKeyArn` when it is a key ARN of the database's
+     * account and region that KMS finds, not pending deletion (else the key the database is on now); its later
+     * writes are refused, and its restore skipped once this resource has put its own key on the database. Default false.
      */
     takeOver?: pulumi.Input<boolean>;
     /**
@@ -83,6 +84,21 @@ exports.handler = () => {
 // The type token `pulumi.dynamic.Resource` would build; the `pulumi-nodejs` package routes the resource to the engine's
 // Node.js dynamic-provider host. Unchanged since 0.1.0: another token would replace every existing resource.
 const TYPE = "pulumi-nodejs:dynamic/timestream:DatabaseKmsKey";
+
+/** The owner `ownerOf` writes for a resource of this type named `name` under `parent` (the stack when unset). */
+function ownerFor(name: string, parent: pulumi.Resource | undefined): pulumi.Input<string> {
+    const identity = { organization: organization(), project: pulumi.getProject(), stack: pulumi.getStack(), type: TYPE, name };
+    return parent === undefined ? ownerOf(identity) : parent.urn.apply((parentUrn) => ownerOf({ ...identity, parentUrn }));
+}
+
+/** The Pulumi organization, or undefined where the CLI gives none (`getOrganization` throws then). */
+function organization(): string | undefined {
+    try {
+        return pulumi.getOrganization();
+    } catch {
+        return undefined;
+    }
+}
 
 /**
  * The KMS key of an existing Amazon Timestream for LiveAnalytics database.
@@ -139,7 +155,7 @@ export class DatabaseKmsKey extends pulumi.CustomResource {
     declare readonly takeOver: pulumi.Output<boolean | undefined>;
     /** Whether the ownership claim is recorded, as given. */
     declare readonly recordOwnership: pulumi.Output<boolean | undefined>;
-    /** The owner recorded in the claim on the database, `PROJECT/STACK/RESOURCE`; unset when `recordOwnership` is false. */
+    /** The owner recorded in the claim on the database, `PROJECT/STACK/RESOURCE+HASH`; unset when `recordOwnership` is false. */
     declare readonly owner: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: DatabaseKmsKeyArgs, opts?: pulumi.CustomResourceOptions) {
@@ -155,8 +171,9 @@ export class DatabaseKmsKey extends pulumi.CustomResource {
             assumeRole: args.assumeRole === undefined ? undefined : pulumi.secret(args.assumeRole),
             takeOver: args.takeOver,
             recordOwnership: args.recordOwnership,
-            // Who this resource is, for the claim on the database: the host passes the provider no URN.
-            owner: ownerOf(pulumi.getProject(), pulumi.getStack(), name),
+            // Who this resource is, for the claim on the database: the host passes the provider no URN. The parent's URN
+            // carries the parent chain, so two resources of one name under two components record two owners.
+            owner: ownerFor(name, opts?.parent),
             databaseArn: undefined,
             kmsKeyArn: undefined,
             previousKmsKeyArn: undefined,

@@ -74,8 +74,8 @@ export function useAwsMocks(): AwsMocks {
         // Generic answers first: the more specific ones tests add later take precedence.
         const noDatabase = () => awsError(ResourceNotFoundException, "The database does not exist.", { httpStatusCode: 404 });
         mocks.timestream.on(DescribeDatabaseCommand).rejects(noDatabase()).on(UpdateDatabaseCommand).rejects(noDatabase());
-        // Every database carries no tag until a test says otherwise; tag writes succeed.
-        mocks.timestream.on(ListTagsForResourceCommand).resolves({ Tags: [] }).on(TagResourceCommand).resolves({}).on(UntagResourceCommand).resolves({});
+        // Every database carries no tag until a test says otherwise; tag writes succeed and are read back.
+        tagStore(mocks);
         mocks.kms.on(DescribeKeyCommand).rejects(awsError(NotFoundException, "Invalid keyId", { httpStatusCode: 400 }));
     });
     after(() => {
@@ -214,4 +214,26 @@ export function awsError<T>(Type: new (options: any) => T, message: string, $met
 /** The DatabaseKmsKeyError `promise` fails with; fails the test when it succeeds or fails otherwise. */
 export function rejectionOf(promise: Promise<unknown>): Promise<DatabaseKmsKeyError> {
     return rejectionOfType(promise, DatabaseKmsKeyError);
+}
+
+/**
+ * The warnings the provider writes to its log (standard error) during each test of the enclosing suite, one line
+ * each without the trailing newline; anything else written there passes through.
+ */
+export function useWarnings(): string[] {
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    beforeEach(() => {
+        lines.length = 0;
+        process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+            const text = String(chunk);
+            if (!text.startsWith("warning: ")) return write.call(process.stderr, chunk, ...rest);
+            lines.push(text.replace(/\n$/, ""));
+            return true;
+        }) as typeof process.stderr.write;
+    });
+    afterEach(() => {
+        process.stderr.write = write;
+    });
+    return lines;
 }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { arnRegion, isAlias, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "../../provider/keys";
+import { arnRegion, isAlias, keyArnProblem, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "../../provider/keys";
 import { ACCOUNT, KEY_A, OTHER_REGION, REGION, aliasArn, databaseArn, keyArn } from "./fixtures";
 
 const MRK = "mrk-1234abcd12ab34cd56ef1234567890ab";
@@ -122,6 +122,24 @@ describe("keys", () => {
             expect(arnRegion("arn:aws:kms")).to.equal(undefined);
             expect(arnRegion(`urn:aws:kms:${REGION}:${ACCOUNT}:key/x`)).to.equal(undefined);
         });
+    });
+
+    describe("keyArnProblem", () => {
+        it("accepts a key ARN of the database's partition, account and region", () => {
+            expect(keyArnProblem(keyArn(KEY_A), databaseArn("metrics"))).to.equal(undefined);
+        });
+
+        for (const value of [KEY_A, "alias/metrics", aliasArn("metrics"), "not a key", ""]) {
+            it(`refuses ${JSON.stringify(value)}, which is not a key ARN`, () => {
+                expect(keyArnProblem(value, databaseArn("metrics"))).to.equal("it is not a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)");
+            });
+        }
+
+        for (const value of [keyArn(KEY_A, OTHER_REGION), keyArn(KEY_A).replace(ACCOUNT, "444455556666"), keyArn(KEY_A).replace("arn:aws:", "arn:aws-cn:")]) {
+            it(`refuses ${value}, a key of another partition, account or region`, () => {
+                expect(keyArnProblem(value, databaseArn("metrics"))).to.equal(`it is not a key of the database's account ${ACCOUNT} and region ${REGION}`);
+            });
+        }
     });
 
     describe("regionProblem", () => {

@@ -8,7 +8,10 @@ import Module = require("node:module");
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
+import { ownerOf } from "../../provider/ownership";
 import { DatabaseKmsKey, PROVIDER_MODULE } from "../../provider/resource";
+
+const TYPE = "pulumi-nodejs:dynamic/timestream:DatabaseKmsKey";
 
 const PACKAGE = "pulumi-timestream-kms/lifecycle";
 
@@ -149,8 +152,26 @@ describe("DatabaseKmsKey (sources)", () => {
         const [registration] = await registerAll(new DatabaseKmsKey("key", args));
         expect(registration).to.include({ type: "pulumi-nodejs:dynamic/timestream:DatabaseKmsKey", name: "key" });
         const { __provider: provider, ...inputs } = registration.inputs;
-        expect(inputs).to.deep.equal({ ...args, owner: "project/stack/key" });
+        expect(inputs).to.deep.equal({ ...args, owner: ownerOf({ project: "project", stack: "stack", type: TYPE, name: "key" }) });
         expect(provider).to.equal(PROVIDER_MODULE);
+    });
+
+    it("records the organization in the owner when the CLI gives one", async () => {
+        await pulumi.runtime.setMocks({ newResource: (args) => (registered.push(args), { id: args.name, state: args.inputs }), call: () => ({}) }, "project", "stack", false, "acme");
+        const [registration] = await registerAll(new DatabaseKmsKey("key", { databaseName: "metrics", kmsKeyId: "alias/metrics" }));
+        expect(registration.inputs.owner).to.equal(ownerOf({ organization: "acme", project: "project", stack: "stack", type: TYPE, name: "key" }));
+    });
+
+    it("gives two resources of one name under two parents two owners, each hashing its parent's URN", async () => {
+        const parents = ["a", "b"].map((name) => new pulumi.ComponentResource("my:index:Component", name));
+        const keys = parents.map((parent) => new DatabaseKmsKey("key", { databaseName: "metrics", kmsKeyId: "alias/metrics" }, { parent }));
+        await registerAll(...keys);
+        const recorded = registered.filter((r) => r.type === TYPE).map((r) => r.inputs.owner);
+        const expected = ["a", "b"].map((parent) =>
+            ownerOf({ project: "project", stack: "stack", parentUrn: `urn:pulumi:stack::project::my:index:Component::${parent}`, type: TYPE, name: "key" }),
+        );
+        expect(recorded.sort()).to.deep.equal(expected.sort());
+        expect(expected[0]).to.not.equal(expected[1]);
     });
 
     it("registers only the inputs given, leaving the outputs to the provider", async () => {

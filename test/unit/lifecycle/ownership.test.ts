@@ -15,8 +15,10 @@ import {
 } from "@aws-sdk/client-timestream-write";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { DatabaseKmsKeyInputs, DatabaseKmsKeyOutputs } from "../../../provider/lifecycle";
-import { claimTags, ORIGINAL_KEY_TAG, OWNER_TAG } from "../../../provider/ownership";
+import { DescribeKeyCommand } from "@aws-sdk/client-kms";
+import { claimTags, ORIGINAL_KEY_TAG, OWNER_TAG, Tag } from "../../../provider/ownership";
 import {
+    ACCOUNT,
     KEY_A,
     KEY_B,
     KEY_OLD,
@@ -37,6 +39,7 @@ import {
     tagStore,
     useAwsMocks,
     useCleanAwsEnv,
+    useWarnings,
 } from "../fixtures";
 
 const ARN = databaseArn("metrics");
@@ -48,11 +51,28 @@ const theirClaim = () => claimTags({ owner: OTHER_OWNER, originalKeyArn: keyArn(
 describe("DatabaseKmsKeyProvider: the ownership claim", () => {
     const aws = useAwsMocks();
     useCleanAwsEnv();
+    const warnings = useWarnings();
 
     /** Timestream calls as [command, input], in the order sent. */
     const sent = () => aws.timestream.calls().map((c) => [c.args[0].constructor.name.replace(/Command$/, ""), c.args[0].input]);
     const names = () => sent().map(([name]) => name);
     const claimOn = (tags: Map<string, { Key?: string; Value?: string }[]>) => Object.fromEntries((tags.get(ARN) ?? []).map((t) => [t.Key, t.Value]));
+    /** KMS DescribeKey calls, by KeyId, in the order sent. */
+    const described = () => aws.kms.commandCalls(DescribeKeyCommand).map((c) => c.args[0].input.KeyId);
+    const mine = (originalKeyArn: string) => claimTags({ owner: OWNER, originalKeyArn });
+
+    /**
+     * Tags that another stack writes right after this one's TagResource (as when both found the database unclaimed):
+     * the claim reads back as `theirs`.
+     */
+    function racingStore(theirs: Tag[]): Map<string, Tag[]> {
+        const tags = tagStore(aws);
+        aws.timestream.on(TagResourceCommand).callsFake(() => {
+            tags.set(ARN, theirs);
+            return {};
+        });
+        return tags;
+    }
 
     describe("create", () => {
         it("records the claim with TagResource before UpdateDatabase, the database's key as the original", async () => {
@@ -63,11 +83,13 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             expect(sent()).to.deep.equal([
                 ["DescribeDatabase", { DatabaseName: "metrics" }],
                 ["ListTagsForResource", { ResourceARN: ARN }],
-                ["TagResource", { ResourceARN: ARN, Tags: claimTags({ owner: OWNER, originalKeyArn: keyArn(KEY_OLD) }) }],
+                ["TagResource", { ResourceARN: ARN, Tags: mine(keyArn(KEY_OLD)) }],
+                ["ListTagsForResource", { ResourceARN: ARN }],
                 ["UpdateDatabase", { DatabaseName: "metrics", KmsKeyId: keyArn(KEY_A) }],
             ]);
             expect(claimOn(tags)).to.deep.equal({ [OWNER_TAG]: OWNER, [ORIGINAL_KEY_TAG]: keyArn(KEY_OLD) });
             expect(outs).to.include({ owner: OWNER, previousKmsKeyArn: keyArn(KEY_OLD), kmsKeyArn: keyArn(KEY_A) });
+            expect(warnings).to.deep.equal([]);
         });
 
         it("records the claim also when the database already uses the key", async () => {
@@ -75,17 +97,142 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
             tagStore(aws);
             await (await configuredProvider()).create(INPUTS);
-            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource"]);
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "ListTagsForResource"]);
         });
 
-        it("takes previousKmsKeyArn from its own claim when run again after a killed process, with no tag or key write", async () => {
+        it("takes previousKmsKeyArn from its own claim when run again after a killed process, once DescribeKey finds it, with no tag or key write", async () => {
             // The killed create had written the claim and the key; the database is on the new key already.
             holdDatabase(aws, database("metrics", keyArn(KEY_A)));
             knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            knowKey(aws, keyMetadata(KEY_OLD, { KeyState: "Disabled" }), keyArn(KEY_OLD));
             ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
             const { outs } = await (await configuredProvider()).create(INPUTS);
             expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_OLD), kmsKeyArn: keyArn(KEY_A), owner: OWNER });
             expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource"]);
+            expect(described()).to.deep.equal([keyArn(KEY_A), keyArn(KEY_OLD)]);
+            expect(warnings).to.deep.equal([]);
+        });
+
+        it("takes its own claim's original key with no DescribeKey when the database is still on it (killed before the key write)", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            const { outs } = await (await configuredProvider()).create(INPUTS);
+            expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_OLD), kmsKeyArn: keyArn(KEY_A) });
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "UpdateDatabase"]);
+            expect(described()).to.deep.equal([keyArn(KEY_A)]);
+        });
+
+        it("records the database's key, not a forged claim's, when a claim naming this resource was written before its first create", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            const tags = ownClaim(aws, "metrics", OWNER, keyArn(KEY_B));
+            const { outs } = await (await configuredProvider()).create({ ...INPUTS, onDelete: "restore" });
+            expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_OLD), kmsKeyArn: keyArn(KEY_A) });
+            expect(sent().slice(1)).to.deep.equal([
+                ["ListTagsForResource", { ResourceARN: ARN }],
+                ["TagResource", { ResourceARN: ARN, Tags: mine(keyArn(KEY_OLD)) }],
+                ["ListTagsForResource", { ResourceARN: ARN }],
+                ["UpdateDatabase", { DatabaseName: "metrics", KmsKeyId: keyArn(KEY_A) }],
+            ]);
+            expect(described(), "no DescribeKey of the forged key").to.deep.equal([keyArn(KEY_A)]);
+            expect(claimOn(tags)[ORIGINAL_KEY_TAG]).to.equal(keyArn(KEY_OLD));
+            expect(warnings).to.deep.equal([
+                `warning: create of database "metrics" in us-east-1 with KMS key "${keyArn(KEY_A)}": the claim's ${ORIGINAL_KEY_TAG} tag names "${keyArn(KEY_B)}", ` +
+                    `but the database is on neither that key nor the one this resource puts on it: ${keyArn(KEY_OLD)} is recorded as the original key and the tag rewritten`,
+            ]);
+        });
+
+        it("records the key the database is on after a kill between the claim and the key write and a key changed out of band since", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_B)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            const tags = ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            const { outs } = await (await configuredProvider()).create(INPUTS);
+            expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_B), kmsKeyArn: keyArn(KEY_A) });
+            expect(claimOn(tags)[ORIGINAL_KEY_TAG]).to.equal(keyArn(KEY_B));
+            expect(warnings).to.have.length(1);
+        });
+
+        for (const [what, tag, why] of [
+            ["garbage", "not a key", "it is not a key ARN"],
+            ["an alias", "alias/attacker", "it is not a key ARN"],
+            ["another region's key", keyArn(KEY_OLD, "eu-west-1"), "it is not a key of the database's account 111122223333 and region us-east-1"],
+        ]) {
+            it(`records the key the database is on, with no DescribeKey of the tag, when its own claim's original key is ${what}`, async () => {
+                holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+                knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+                const tags = ownClaim(aws, "metrics", OWNER, tag);
+                const { outs } = await (await configuredProvider()).create(INPUTS);
+                expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_A) });
+                expect(described()).to.deep.equal([keyArn(KEY_A)]);
+                expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "ListTagsForResource"]);
+                expect(claimOn(tags)[ORIGINAL_KEY_TAG]).to.equal(keyArn(KEY_A));
+                expect(warnings).to.have.length(1);
+                expect(warnings[0]).to.include(why);
+            });
+        }
+
+        for (const [what, answer, why] of [
+            ["is pending deletion", () => knowKey(aws, keyMetadata(KEY_OLD, { KeyState: "PendingDeletion" }), keyArn(KEY_OLD)), "that key is pending deletion"],
+            ["is unknown to KMS", () => undefined, "KMS does not find that key"],
+        ] as const) {
+            it(`records the key the database is on when its own claim's original key ${what}`, async () => {
+                holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+                knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+                answer();
+                ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+                const { outs } = await (await configuredProvider()).create(INPUTS);
+                expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_A) });
+                expect(described()).to.deep.equal([keyArn(KEY_A), keyArn(KEY_OLD)]);
+                expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "ListTagsForResource"]);
+                expect(warnings).to.have.length(1);
+                expect(warnings[0]).to.include(`but ${why}: ${keyArn(KEY_A)} is recorded as the original key`);
+            });
+        }
+
+        it("fails before any write when KMS denies the DescribeKey of its claim's original key", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            aws.kms.on(DescribeKeyCommand, { KeyId: keyArn(KEY_OLD) }).rejects(awsError(AccessDeniedException, "not authorized to perform: kms:DescribeKey", { httpStatusCode: 400 }));
+            ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            const error = await rejectionOf((await configuredProvider()).create(INPUTS));
+            expect(error).to.include({ code: "AccessDenied" });
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource"]);
+        });
+
+        it("fails with ClaimedElsewhere, writing no key and leaving that claim, when reading its claim back finds another owner's", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            // Another stack that also found the database unclaimed tags it right after this one.
+            const tags = racingStore(theirClaim());
+            const error = await rejectionOf((await configuredProvider()).create(INPUTS));
+            expect(error).to.include({ code: "ClaimedElsewhere" });
+            expect(error.message).to.include(`reading it back before the key write found the claim of resource "metrics-key" of stack "prod"`);
+            expect(error.properties, "nothing is recorded").to.equal(undefined);
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "ListTagsForResource"]);
+            expect(claimOn(tags)).to.deep.equal({ [OWNER_TAG]: OTHER_OWNER, [ORIGINAL_KEY_TAG]: keyArn(KEY_OLD) });
+        });
+
+        it("fails with ClaimedElsewhere, writing no key, when reading its claim back finds none", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            racingStore([]);
+            const error = await rejectionOf((await configuredProvider()).create(INPUTS));
+            expect(error).to.include({ code: "ClaimedElsewhere" });
+            expect(error.message).to.include("found no claim: someone removed it");
+            expect(names()).to.not.include("UpdateDatabase");
+        });
+
+        it("fails with DatabaseNotFound, writing no key, when the database is gone by the time it reads its claim back", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_OLD)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            aws.timestream
+                .on(ListTagsForResourceCommand)
+                .resolvesOnce({ Tags: [] })
+                .rejects(awsError(ResourceNotFoundException, "The resource does not exist.", { httpStatusCode: 404 }));
+            const error = await rejectionOf((await configuredProvider()).create(INPUTS));
+            expect(error).to.include({ code: "DatabaseNotFound" });
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "ListTagsForResource"]);
         });
 
         it("fails with ClaimedElsewhere before any write when another owner's claim is on the database", async () => {
@@ -113,10 +260,40 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             holdDatabase(aws, database("metrics", keyArn(KEY_B)));
             knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
             const tags = tagStore(aws, { [ARN]: theirClaim() });
+            knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
             const { outs } = await (await configuredProvider()).create({ ...INPUTS, takeOver: true });
             expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_OLD), kmsKeyArn: keyArn(KEY_A), owner: OWNER, takeOver: true });
-            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "ListTagsForResource", "UpdateDatabase"]);
+            expect(described()).to.deep.equal([keyArn(KEY_A), keyArn(KEY_OLD)]);
             expect(claimOn(tags)).to.deep.equal({ [OWNER_TAG]: OWNER, [ORIGINAL_KEY_TAG]: keyArn(KEY_OLD) });
+            expect(warnings).to.deep.equal([
+                `warning: create of database "metrics" in us-east-1 with KMS key "${keyArn(KEY_A)}": takes the database over from resource "metrics-key" of stack "prod" ` +
+                    `in project "timestream-kms-test" (owner "${OTHER_OWNER}"), recording ${keyArn(KEY_OLD)} as the original key`,
+            ]);
+        });
+
+        it("records the key the database is on when taking over a claim whose original key is another region's, and says so", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_B)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            tagStore(aws, { [ARN]: claimTags({ owner: OTHER_OWNER, originalKeyArn: keyArn(KEY_OLD, "eu-west-1") }) });
+            const { outs } = await (await configuredProvider()).create({ ...INPUTS, takeOver: true });
+            expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_B) });
+            expect(described()).to.deep.equal([keyArn(KEY_A)]);
+            expect(warnings.map((w) => w.replace(/^.*?": /, ""))).to.deep.equal([
+                `the claim's ${ORIGINAL_KEY_TAG} tag names "${keyArn(KEY_OLD, "eu-west-1")}", but it is not a key of the database's account ${ACCOUNT} and region us-east-1: ` +
+                    `${keyArn(KEY_B)} is recorded as the original key and the tag rewritten`,
+                `takes the database over from resource "metrics-key" of stack "prod" in project "timestream-kms-test" (owner "${OTHER_OWNER}"), recording ${keyArn(KEY_B)} as the original key`,
+            ]);
+        });
+
+        it("keeps the original key a takeOver killed after its claim recorded, on the database's other key", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_B)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
+            ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            const { outs } = await (await configuredProvider()).create({ ...INPUTS, takeOver: true });
+            expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_OLD), kmsKeyArn: keyArn(KEY_A) });
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "UpdateDatabase"]);
         });
 
         it("lets one of two resources of one process adopt a database they create at once, and refuses the other", async () => {
@@ -172,19 +349,21 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             aws.timestream.on(UpdateDatabaseCommand).rejects(awsError(AccessDeniedException, "kms:CreateGrant", { httpStatusCode: 400 }));
             const error = await rejectionOf((await configuredProvider()).create(INPUTS));
             expect(error).to.include({ code: "AccessDenied" });
-            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "UpdateDatabase", "UntagResource"]);
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "ListTagsForResource", "UpdateDatabase", "UntagResource"]);
             expect(tags.get(ARN)).to.deep.equal([]);
         });
 
         it("puts back the claim it took over when the key write is proven not applied, so the old owner keeps the database", async () => {
             holdDatabase(aws, database("metrics", keyArn(KEY_B)));
             knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
             const tags = tagStore(aws, { [ARN]: theirClaim() });
             aws.timestream.on(UpdateDatabaseCommand).rejects(awsError(AccessDeniedException, "kms:CreateGrant", { httpStatusCode: 400 }));
             const error = await rejectionOf((await configuredProvider()).create({ ...INPUTS, takeOver: true }));
             expect(error).to.include({ code: "AccessDenied" });
             expect(sent().slice(2)).to.deep.equal([
-                ["TagResource", { ResourceARN: ARN, Tags: claimTags({ owner: OWNER, originalKeyArn: keyArn(KEY_OLD) }) }],
+                ["TagResource", { ResourceARN: ARN, Tags: mine(keyArn(KEY_OLD)) }],
+                ["ListTagsForResource", { ResourceARN: ARN }],
                 ["UpdateDatabase", { DatabaseName: "metrics", KmsKeyId: keyArn(KEY_A) }],
                 ["TagResource", { ResourceARN: ARN, Tags: theirClaim() }],
             ]);
@@ -240,6 +419,34 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             expect(outs).to.include({ kmsKeyArn: keyArn(KEY_B), previousKmsKeyArn: keyArn(KEY_OLD), owner: OWNER });
         });
 
+        it("rewrites its claim from the state, not taking a rewritten original-key tag, before writing the key", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_B), keyArn(KEY_B));
+            const tags = ownClaim(aws, "metrics", OWNER, keyArn(KEY_B));
+            const outs = await update({ ...INPUTS, kmsKeyId: keyArn(KEY_B) });
+            expect(outs).to.include({ kmsKeyArn: keyArn(KEY_B), previousKmsKeyArn: keyArn(KEY_OLD) });
+            expect(sent().slice(1)).to.deep.equal([
+                ["ListTagsForResource", { ResourceARN: ARN }],
+                ["TagResource", { ResourceARN: ARN, Tags: mine(keyArn(KEY_OLD)) }],
+                ["ListTagsForResource", { ResourceARN: ARN }],
+                ["UpdateDatabase", { DatabaseName: "metrics", KmsKeyId: keyArn(KEY_B) }],
+            ]);
+            expect(described(), "no DescribeKey of the tag's key").to.deep.equal([keyArn(KEY_B)]);
+            expect(claimOn(tags)[ORIGINAL_KEY_TAG]).to.equal(keyArn(KEY_OLD));
+            expect(warnings).to.have.length(1);
+            expect(warnings[0]).to.include(`tag names "${keyArn(KEY_B)}", but this resource's state recorded ${keyArn(KEY_OLD)}`);
+        });
+
+        it("keeps its corrected claim when the key write after it is proven not applied", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_B), keyArn(KEY_B));
+            const tags = ownClaim(aws, "metrics", OWNER, "not a key");
+            aws.timestream.on(UpdateDatabaseCommand).rejects(awsError(AccessDeniedException, "kms:CreateGrant", { httpStatusCode: 400 }));
+            await rejectionOf(update({ ...INPUTS, kmsKeyId: keyArn(KEY_B) }));
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "ListTagsForResource", "UpdateDatabase"]);
+            expect(claimOn(tags)).to.deep.equal({ [OWNER_TAG]: OWNER, [ORIGINAL_KEY_TAG]: keyArn(KEY_OLD) });
+        });
+
         it("refuses to write the key over another owner's claim (taken over), with no UpdateDatabase", async () => {
             holdDatabase(aws, database("metrics", keyArn(KEY_A)));
             knowKey(aws, keyMetadata(KEY_B), keyArn(KEY_B));
@@ -257,7 +464,8 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             const { outs } = await provider.update("metrics", legacy, INPUTS);
             expect(sent()).to.deep.equal([
                 ["ListTagsForResource", { ResourceARN: ARN }],
-                ["TagResource", { ResourceARN: ARN, Tags: claimTags({ owner: OWNER, originalKeyArn: keyArn(KEY_OLD) }) }],
+                ["TagResource", { ResourceARN: ARN, Tags: mine(keyArn(KEY_OLD)) }],
+                ["ListTagsForResource", { ResourceARN: ARN }],
             ]);
             expect(outs).to.deep.equal({ ...STATE, owner: OWNER });
             expect(claimOn(tags)[ORIGINAL_KEY_TAG]).to.equal(keyArn(KEY_OLD));
@@ -277,7 +485,7 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             const olds = { ...STATE, owner: before };
             expect((await provider.diff("metrics", olds, INPUTS)).changes).to.equal(true);
             const { outs } = await provider.update("metrics", olds, INPUTS);
-            expect(names()).to.deep.equal(["ListTagsForResource", "TagResource"]);
+            expect(names()).to.deep.equal(["ListTagsForResource", "TagResource", "ListTagsForResource"]);
             expect(claimOn(tags)).to.deep.equal({ [OWNER_TAG]: OWNER, [ORIGINAL_KEY_TAG]: keyArn(KEY_OLD) });
             expect(outs!.owner).to.equal(OWNER);
         });
@@ -290,7 +498,7 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             aws.timestream.on(UpdateDatabaseCommand).rejects(awsError(AccessDeniedException, "kms:CreateGrant", { httpStatusCode: 400 }));
             const error = await rejectionOf((await configuredProvider()).update("metrics", { ...STATE, owner: before }, { ...INPUTS, kmsKeyId: keyArn(KEY_B) }));
             expect(error).to.include({ code: "AccessDenied" });
-            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "UpdateDatabase", "TagResource"]);
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "ListTagsForResource", "UpdateDatabase", "TagResource"]);
             expect(claimOn(tags)).to.deep.equal({ [OWNER_TAG]: before, [ORIGINAL_KEY_TAG]: keyArn(KEY_OLD) });
         });
 
@@ -364,14 +572,35 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             expect(names()).to.deep.equal(["ListTagsForResource", "DescribeDatabase", "UpdateDatabase", "UntagResource"]);
         });
 
-        it("leaves a database another owner took over alone, key and claim, and succeeds", async () => {
+        it("leaves a database another owner took over and put on its own key alone, key and claim, and succeeds", async () => {
             holdDatabase(aws, database("metrics", keyArn(KEY_B)));
             const tags = tagStore(aws, { [ARN]: theirClaim() });
             await remove({ ...STATE, onDelete: "restore" });
-            expect(names()).to.deep.equal(["ListTagsForResource"]);
+            expect(names()).to.deep.equal(["ListTagsForResource", "DescribeDatabase"]);
             expect(aws.kms.calls()).to.have.length(0);
             expect(aws.sts.commandCalls(GetCallerIdentityCommand)).to.have.length(1);
             expect(claimOn(tags)[OWNER_TAG]).to.equal(OTHER_OWNER);
+        });
+
+        it("restores the state's previous key, leaving the claim, when another owner's claim is on a database still on this resource's key", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_OLD), keyArn(KEY_OLD));
+            // A forged claim naming another owner, and an original key of its choosing.
+            const tags = tagStore(aws, { [ARN]: claimTags({ owner: OTHER_OWNER, originalKeyArn: keyArn(KEY_B) }) });
+            await remove({ ...STATE, onDelete: "restore" });
+            expect(sent()).to.deep.equal([
+                ["ListTagsForResource", { ResourceARN: ARN }],
+                ["DescribeDatabase", { DatabaseName: "metrics" }],
+                ["UpdateDatabase", { DatabaseName: "metrics", KmsKeyId: keyArn(KEY_OLD) }],
+            ]);
+            expect(claimOn(tags)[OWNER_TAG]).to.equal(OTHER_OWNER);
+        });
+
+        it("leaves another owner's claim alone with no key call when onDelete is retain", async () => {
+            tagStore(aws, { [ARN]: theirClaim() });
+            await remove(STATE);
+            expect(names()).to.deep.equal(["ListTagsForResource"]);
+            expect(aws.kms.calls()).to.have.length(0);
         });
 
         it("restores without UntagResource when the claim is gone", async () => {
