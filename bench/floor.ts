@@ -3,7 +3,7 @@
  * KMS DescribeKey allowed per engine call that decides a write about a key it
  * must ask KMS about (#6; #10: such answers last one operation), refresh
  * sharing its answers per key for the provider process, the ownership claim's
- * tag calls (#17), and how a measured count compares with them.
+ * tag calls (#17) with the claim read back after it is written (#23), and how a measured count compares with them.
  */
 
 /** The AWS operations a floor counts, in the order a create makes them; anything else (endpoint discovery, STS) is `other`. */
@@ -22,13 +22,14 @@ const floor = (counts: Partial<Floor>): Floor => Object.fromEntries(COUNTED.map(
 export const FLOORS = {
     /**
      * check of a new key (asks KMS whether the key can protect the database, #6), then create describes it afresh,
-     * reads the database's tags and records the claim before the key (#17).
+     * reads the database's tags and records the claim before the key (#17), and reads the claim back right before the
+     * key write, since tags have no compare-and-swap and another stack may have claimed the database at once (#23).
      */
-    createKeyDiffers: floor({ DescribeDatabase: 1, ListTagsForResource: 1, TagResource: 1, UpdateDatabase: 1, DescribeKey: 2 }),
+    createKeyDiffers: floor({ DescribeDatabase: 1, ListTagsForResource: 2, TagResource: 1, UpdateDatabase: 1, DescribeKey: 2 }),
     /** Another owner's claim on the database: refused after reading the tags, before any write. */
     createRefused: floor({ DescribeDatabase: 1, ListTagsForResource: 1, DescribeKey: 2 }),
-    /** The claim is recorded even when no key write is needed. */
-    createKeyAlreadySet: floor({ DescribeDatabase: 1, ListTagsForResource: 1, TagResource: 1, DescribeKey: 2 }),
+    /** The claim is recorded, and read back, even when no key write is needed. */
+    createKeyAlreadySet: floor({ DescribeDatabase: 1, ListTagsForResource: 2, TagResource: 1, DescribeKey: 2 }),
     /** check + diff with the same key in the same form: no call at all; diff makes no tag call. */
     noChange: floor({}),
     /** check + diff with the state's key given as an alias: check asks about the new input, diff resolves the alias. */

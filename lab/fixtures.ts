@@ -10,6 +10,7 @@ import {
     DeleteDatabaseCommand,
     DescribeDatabaseCommand,
     ListTagsForResourceCommand,
+    TagResourceCommand,
     Tag,
     TimestreamWriteClient,
     UpdateDatabaseCommand,
@@ -178,6 +179,11 @@ export class Fixtures {
     /** The tags on the resource `arn` (a database), as ListTagsForResource answers them. */
     async tags(arn: string): Promise<Tag[]> {
         return (await this.timestream.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags ?? [];
+    }
+
+    /** Writes tags on the resource `arn` (a database) behind the provider's back, as anyone with TagResource can. */
+    async tag(arn: string, tags: Tag[]): Promise<void> {
+        await this.timestream.send(new TagResourceCommand({ ResourceARN: arn, Tags: tags.map(({ Key, Value }) => ({ Key, Value })) }));
     }
 
     /** Changes the database's key behind the provider's back (drift). */

@@ -61,8 +61,19 @@ const FAULT_ANSWERS: Record<string, [number, string]> = {
     "applied-500": [500, "InternalServerException"],
 };
 
+/** A request held by {@link RecordingProxy.hold} until released: how a test forces the order calls land in. */
+export interface Gate {
+    /** Resolves with the request once it has arrived (and is held). */
+    readonly arrived: Promise<RecordedCall>;
+    /** Forwards the request (now, or as soon as it arrives). */
+    release(): void;
+    /** Resolves once the released request has been answered. */
+    readonly answered: Promise<void>;
+}
+
 export class RecordingProxy {
     readonly calls: RecordedCall[] = [];
+    private readonly gates: { operation: string; matches: (input: Record<string, unknown>) => boolean; hold: (call: RecordedCall) => Promise<void>; done: () => void }[] = [];
     private readonly faults = new Map<string, Fault[]>();
     private readonly persistent = new Map<string, Fault>();
     private outageMs = 0;
@@ -143,6 +154,7 @@ export class RecordingProxy {
         this.calls.length = 0;
         this.faults.clear();
         this.persistent.clear();
+        this.gates.length = 0;
         this.outageMs = 0;
         this.outageUntil = 0;
         this.limitRates(undefined);
@@ -196,6 +208,26 @@ export class RecordingProxy {
         this.faults.set(operation, [...(this.faults.get(operation) ?? []), ...faults]);
     }
 
+    /**
+     * Holds the next request of `operation` whose JSON input `matches` until the returned gate is released; the
+     * request is recorded when it arrives and handled as usual (faults, forwarding) once released.
+     *
+     * @example
+     * const tag = proxy.hold("TagResource", (input) => JSON.stringify(input).includes(owner));
+     * await tag.arrived;
+     * tag.release();
+     */
+    hold(operation: string, matches: (input: Record<string, unknown>) => boolean = () => true): Gate {
+        let arrive!: (call: RecordedCall) => void;
+        let release!: () => void;
+        let answer!: () => void;
+        const arrived = new Promise<RecordedCall>((resolve) => (arrive = resolve));
+        const released = new Promise<void>((resolve) => (release = resolve));
+        const answered = new Promise<void>((resolve) => (answer = resolve));
+        this.gates.push({ operation, matches, hold: (call) => (arrive(call), released), done: answer });
+        return { arrived, release, answered };
+    }
+
     /** Answers every request of `operation` with `fault` until {@link reset}. */
     injectAlways(operation: string, fault: Fault): void {
         this.persistent.set(operation, fault);
@@ -219,6 +251,12 @@ export class RecordingProxy {
         this.calls.push(call);
         // Which calls a client made at once, and which only after another's answer: the bench replays the same order.
         res.once("close", () => (call.answeredMs = performance.now()));
+        const gate = this.gates.findIndex((g) => g.operation === operation && g.matches(input));
+        if (gate >= 0) {
+            const [{ hold, done }] = this.gates.splice(gate, 1);
+            res.once("close", done);
+            await hold(call);
+        }
         if (this.refusingAfter === operation) {
             this.refusingAfter = undefined;
             // Closed before the answer, and the answer's connection not kept alive: the client's next request needs a

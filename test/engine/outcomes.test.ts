@@ -60,6 +60,7 @@ describe("provider host: writes whose outcome is unknown", function () {
                 "DescribeDatabase",
                 "ListTagsForResource",
                 "TagResource",
+                "ListTagsForResource",
                 "UpdateDatabase",
                 "UpdateDatabase",
                 "UpdateDatabase",
@@ -136,18 +137,22 @@ describe("provider host: writes whose outcome is unknown", function () {
 
         it("fails as not applied, with no DescribeDatabase and nothing recorded, when UpdateDatabase's connection is refused", async () => {
             const { original, db, urn, inputs } = await database();
-            proxy.refuseConnectionsAfter("TagResource");
-
-            const error = await host.create(urn, inputs).then(
+            // The claim read back before the key write is the last request answered.
+            const tag = proxy.hold("TagResource");
+            const creating = host.create(urn, inputs).then(
                 () => expect.fail("expected create to fail"),
                 (e: HostCallError) => e,
             );
+            await tag.arrived;
+            proxy.refuseConnectionsAfter("ListTagsForResource");
+            tag.release();
+            const error = await creating;
             await proxy.listenAgain();
 
             // The write never left: no init failure for the engine to record, and no check of an outcome that cannot be.
             expect(error.initFailure).to.equal(undefined);
             expect(error.message).to.include("could not be reached").and.include("ECONNREFUSED").and.not.include("may or may not");
-            expect(proxy.operations().filter((op) => op !== "DescribeKey")).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource"]);
+            expect(proxy.operations().filter((op) => op !== "DescribeKey")).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "TagResource", "ListTagsForResource"]);
             expect(await fx.liveKey(db)).to.equal(original.arn);
         });
     });

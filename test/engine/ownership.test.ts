@@ -138,11 +138,11 @@ describe("provider host: one owner per database", function () {
         expect(proxy.operations()).to.not.include("UpdateDatabase");
         expect(proxy.operations()).to.not.include("TagResource");
 
-        // Its pulumi destroy (onDelete: restore) leaves the database and the claim to the new owner, once STS shows
-        // its credentials are of the database's account (what other credentials see would not count).
+        // Its pulumi destroy (onDelete: restore) leaves the database, on the new owner's key, and the claim to the new
+        // owner, once STS shows its credentials are of the database's account (what other credentials see would not count).
         proxy.reset();
         await dev.engine.destroy(devState);
-        expect(proxy.operations()).to.deep.equal(["ListTagsForResource", "GetCallerIdentity"]);
+        expect(proxy.operations()).to.deep.equal(["ListTagsForResource", "GetCallerIdentity", "DescribeDatabase"]);
         expect(await fx.liveKey(db)).to.equal(b.arn);
         expect(await ownerTag(db)).to.equal(ownerFor("key", "prod"));
 

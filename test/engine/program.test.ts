@@ -7,6 +7,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as ts from "typescript";
 import { expect } from "chai";
+import { ownerOf } from "../../provider/ownership";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const PROGRAM = path.join(ROOT, "examples");
@@ -67,8 +68,11 @@ describe("examples/ program", () => {
         const [{ type, inputs }] = registered;
         expect(type).to.equal(TYPE);
         const { __provider, ...rest } = inputs;
-        // The owner DatabaseKmsKey records in the database's claim: project, stack and resource name.
-        expect(rest).to.deep.equal({ databaseName: "metrics", kmsKeyId: "alias/metrics", onDelete: "restore", owner: "timestream-kms-example/dev/database-key" });
+        // The owner DatabaseKmsKey records in the database's claim: project, stack and resource name, then a hash of the
+        // resource's whole identity.
+        const owner = ownerOf({ project: PROJECT, stack: "dev", type: TYPE, name: "database-key" });
+        expect(owner).to.match(/^timestream-kms-example\/dev\/database-key\+[0-9a-f]{16}$/);
+        expect(rest).to.deep.equal({ databaseName: "metrics", kmsKeyId: "alias/metrics", onDelete: "restore", owner });
         expect(__provider).to.be.a("string").and.to.include('require("pulumi-timestream-kms/lifecycle")');
     });
 

@@ -114,7 +114,7 @@ describe("installed from the npm tarball", function () {
         const created = await host.create(urn, inputs);
         expect(created.id).to.equal(db.DatabaseName);
         expect(created.properties).to.include({ kmsKeyArn: wanted.arn, previousKmsKeyArn: original.arn, region: REGION, owner, __provider: provider });
-        expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+        expect(proxy.operations().sort()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
         expect(inputsOf(proxy, "TagResource")).to.deep.equal([{ ResourceARN: db.Arn, Tags: claimTags(original.arn, owner) }]);
 
         proxy.reset();

@@ -59,12 +59,13 @@ describe("DatabaseKmsKeyProvider endpoints without AWS_ENDPOINT_URL (proxy in aw
             expect(outs).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: previous.arn, region: REGION, owner: OWNER, ...extraInputs(proxy.endpoint) });
             // The first two calls of create go out at once, so their order is not fixed; the claim's calls and
             // UpdateDatabase come after both, through the same Timestream endpoint.
-            expect(proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
-            expect(proxy.operations().slice(2)).to.deep.equal(["ListTagsForResource", "TagResource", "UpdateDatabase"]);
+            expect(proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+            expect(proxy.operations().slice(2)).to.deep.equal(["ListTagsForResource", "TagResource", "ListTagsForResource", "UpdateDatabase"]);
             expect(proxy.count("DescribeEndpoints")).to.equal(0);
             expect(proxy.calls.map((c) => [c.service, c.region])).to.have.deep.members([
                 ["timestream", REGION],
                 ["kms", REGION],
+                ["timestream", REGION],
                 ["timestream", REGION],
                 ["timestream", REGION],
                 ["timestream", REGION],
@@ -86,7 +87,7 @@ describe("DatabaseKmsKeyProvider endpoints without AWS_ENDPOINT_URL (proxy in aw
         const { outs } = await provider.create({ databaseName: db, kmsKeyId: key.id, owner: OWNER });
 
         expect(outs.kmsKeyArn).to.equal(key.arn);
-        expect(proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "GetCallerIdentity", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+        expect(proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "GetCallerIdentity", "ListTagsForResource", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
         expect(proxy.count("DescribeEndpoints")).to.equal(0);
     });
 

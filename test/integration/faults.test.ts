@@ -29,6 +29,7 @@ describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () 
             "DescribeDatabase",
             "DescribeKey",
             "ListTagsForResource",
+            "ListTagsForResource",
             "TagResource",
             "UpdateDatabase",
         ]);
@@ -53,6 +54,7 @@ describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () 
             "DescribeDatabase",
             "ListTagsForResource",
             "TagResource",
+            "ListTagsForResource",
             "UpdateDatabase",
             "UpdateDatabase",
             "UpdateDatabase",
@@ -72,7 +74,7 @@ describe("DatabaseKmsKeyProvider under faults (proxy in aws mode)", function () 
 
         // The SDK treats the reset socket (ECONNRESET) as transient and sends the request again.
         expect(outs.kmsKeyArn).to.equal(key.arn);
-        expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase", "UpdateDatabase"]);
+        expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "ListTagsForResource", "TagResource", "UpdateDatabase", "UpdateDatabase"]);
         expect(await env.fx.liveKey(db)).to.equal(key.arn);
     });
 

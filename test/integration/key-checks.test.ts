@@ -158,10 +158,10 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
             ]);
             expect(env.proxy.count("DescribeDatabase")).to.equal(dbs.length);
             expect(env.proxy.count("UpdateDatabase")).to.equal(dbs.length);
-            // Each create claims its own database: one ListTagsForResource and one TagResource each.
-            expect(env.proxy.count("ListTagsForResource")).to.equal(dbs.length);
+            // Each create claims its own database: one TagResource each, between two ListTagsForResource.
+            expect(env.proxy.count("ListTagsForResource")).to.equal(2 * dbs.length);
             expect(env.proxy.count("TagResource")).to.equal(dbs.length);
-            expect(env.proxy.count()).to.equal(3 + 4 * dbs.length);
+            expect(env.proxy.count()).to.equal(3 + 5 * dbs.length);
         });
     });
 }

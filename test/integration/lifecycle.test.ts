@@ -40,10 +40,10 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                     expect(outs).to.include({ databaseName: db, kmsKeyId, region: REGION, onDelete: "retain", kmsKeyArn: key.arn, previousKmsKeyArn: previous.arn });
                     expect(outs).to.include({ keyManager: "CUSTOMER", keyState: "Enabled", tableCount: 0, owner: OWNER });
                     expect(outs.databaseArn).to.equal(`arn:aws:timestream:${REGION}:123456789012:database/${db}`);
-                    expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+                    expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
                     // The database and the key at once, then the claim (the original key recorded) before the key is written.
-                    expect(env.proxy.operations().slice(2)).to.deep.equal(["ListTagsForResource", "TagResource", "UpdateDatabase"]);
-                    expect(inputsOf(env.proxy, "ListTagsForResource")).to.deep.equal([{ ResourceARN: outs.databaseArn }]);
+                    expect(env.proxy.operations().slice(2)).to.deep.equal(["ListTagsForResource", "TagResource", "ListTagsForResource", "UpdateDatabase"]);
+                    expect(inputsOf(env.proxy, "ListTagsForResource")).to.deep.equal([{ ResourceARN: outs.databaseArn }, { ResourceARN: outs.databaseArn }]);
                     expect(inputsOf(env.proxy, "TagResource")).to.deep.equal([{ ResourceARN: outs.databaseArn, Tags: claimTags(previous.arn) }]);
                     expect(updateInputs()).to.deep.equal([{ DatabaseName: db, KmsKeyId: key.arn }]);
                     expect(await env.fx.liveKey(db)).to.equal(key.arn);
@@ -63,7 +63,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 expect(outs).to.include({ kmsKeyArn: key.arn, previousKmsKeyArn: key.arn, keyState: "Enabled", owner: OWNER });
                 // In moto mode the live alias needs its own DescribeKey to be compared. The claim is recorded all the same.
                 const describeKeys = mode === "moto" ? ["DescribeKey", "DescribeKey"] : ["DescribeKey"];
-                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", ...describeKeys, "ListTagsForResource", "TagResource"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", ...describeKeys, "ListTagsForResource", "ListTagsForResource", "TagResource"]);
                 expect(inputsOf(env.proxy, "TagResource")).to.deep.equal([{ ResourceARN: outs.databaseArn, Tags: claimTags(key.arn) }]);
             });
 
@@ -273,7 +273,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 expect(outs.region).to.equal(REGION);
                 expect(outs.databaseArn).to.match(new RegExp(`^arn:aws:timestream:${REGION}:`));
-                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
                 expect(env.proxy.calls.map((c) => c.region)).to.deep.equal(env.proxy.calls.map(() => REGION));
             });
 
@@ -287,7 +287,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
 
                 expect(outs).to.include({ region: OTHER_REGION, kmsKeyArn: key.arn });
                 expect(outs.databaseArn).to.match(new RegExp(`^arn:aws:timestream:${OTHER_REGION}:`));
-                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
                 // The claim goes to the database in the region input's region, like every other call.
                 expect(env.proxy.calls.map((c) => c.region)).to.deep.equal(env.proxy.calls.map(() => OTHER_REGION));
                 expect(inputsOf(env.proxy, "TagResource")).to.deep.equal([{ ResourceARN: outs.databaseArn, Tags: claimTags(outs.previousKmsKeyArn) }]);
@@ -307,7 +307,7 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                 } finally {
                     restoreEnv("AWS_REGION", saved);
                 }
-                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+                expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
                 expect(env.proxy.calls.map((c) => c.region)).to.deep.equal(env.proxy.calls.map(() => OTHER_REGION));
                 expect(await west.liveKey(db)).to.equal(key.arn);
             });
@@ -340,11 +340,11 @@ for (const mode of ["moto", "aws"] as ProxyMode[]) {
                     expect(await env.fx.liveKey(name)).to.equal(eastKey.arn);
                     expect(await west.liveKey(name)).to.equal(westKey.arn);
                 }
-                // Per region: each create describes its key once, its DescribeDatabase, its claim (ListTagsForResource and
-                // TagResource on that region's database) and UpdateDatabase.
+                // Per region: each create describes its key once, its DescribeDatabase, its claim (ListTagsForResource,
+                // TagResource and ListTagsForResource again on that region's database) and UpdateDatabase.
                 const perRegion = (region: string) => env.proxy.calls.filter((c) => c.region === region).map((c) => c.operation).sort();
                 const expected = [
-                    ...["DescribeDatabase", "DescribeDatabase", "DescribeKey", "DescribeKey", "ListTagsForResource", "ListTagsForResource"],
+                    ...["DescribeDatabase", "DescribeDatabase", "DescribeKey", "DescribeKey", ...Array(4).fill("ListTagsForResource")],
                     ...["TagResource", "TagResource", "UpdateDatabase", "UpdateDatabase"],
                 ];
                 expect(perRegion(REGION)).to.deep.equal(expected);

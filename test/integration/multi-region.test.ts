@@ -39,7 +39,7 @@ describe("DatabaseKmsKeyProvider with multi-Region keys against moto (proxy in a
         const { outs } = await provider.create({ databaseName: db, kmsKeyId: primary.id, owner: OWNER });
 
         expect(outs).to.include({ kmsKeyId: primary.id, kmsKeyArn: replicaArn, previousKmsKeyArn: previous.arn, keyState: "Enabled", keyManager: "CUSTOMER" });
-        expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
+        expect(env.proxy.sortedOperations()).to.deep.equal(["DescribeDatabase", "DescribeKey", "ListTagsForResource", "ListTagsForResource", "TagResource", "UpdateDatabase"]);
         const describeKey = env.proxy.calls.find((c) => c.operation === "DescribeKey")!;
         expect([describeKey.region, describeKey.input]).to.deep.equal([REGION, { KeyId: primary.id }]);
         expect(env.proxy.calls.filter((c) => c.operation === "UpdateDatabase").map((c) => c.input)).to.deep.equal([{ DatabaseName: db, KmsKeyId: replicaArn }]);
