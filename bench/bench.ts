@@ -18,6 +18,7 @@ import { callSet, Replay, scheduled } from "./replay";
 import type { Key } from "../lab/fixtures";
 import { ownerFor, ProviderHost, Props, urnOf } from "../lab/host";
 import { RecordedCall, TIMESTREAM_QUOTAS } from "../lab/proxy";
+import { ORIGINAL_KEY_TAG, OWNER_TAG } from "../provider/ownership";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const SCALE = QUICK ? [10, 20, 50] : [50, 200, 1000];
@@ -131,6 +132,15 @@ async function callsPerOperation(lab: Lab, keys: Keys): Promise<CallRow[]> {
     const second = (await lab.fx.createDatabase(keys.a.arn)).DatabaseName;
     const retained = await command("create, key already set", FLOORS.createKeyAlreadySet, (e) =>
         e.up("calls-2", undefined, inputsFor(lab, "calls-2", second, keys.a.id)).then((r) => r.state),
+    );
+    // A create killed after its key write left its claim and the key on the database; the engine creates it again.
+    const killed = await lab.fx.createDatabase(keys.a.arn);
+    await lab.fx.tag(killed.Arn!, [
+        { Key: OWNER_TAG, Value: ownerFor("calls-5") },
+        { Key: ORIGINAL_KEY_TAG, Value: keys.c.arn },
+    ]);
+    await command("create again after a kill, its claim found", FLOORS.createAfterKill, (e) =>
+        e.up("calls-5", undefined, inputsFor(lab, "calls-5", killed.DatabaseName, keys.a.id)).then((r) => r.state),
     );
     await command("diff, nothing changed", FLOORS.noChange, (e) => up(e, state, inputsFor(lab, "calls", first, keys.a.id)));
     await command("diff, same key given as its alias", FLOORS.sameKeyAsAlias, (e) => up(e, state, inputsFor(lab, "calls", first, keys.alias)));

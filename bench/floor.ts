@@ -30,6 +30,12 @@ export const FLOORS = {
     createRefused: floor({ DescribeDatabase: 1, ListTagsForResource: 1, DescribeKey: 2 }),
     /** The claim is recorded, and read back, even when no key write is needed. */
     createKeyAlreadySet: floor({ DescribeDatabase: 1, ListTagsForResource: 2, TagResource: 1, DescribeKey: 2 }),
+    /**
+     * create run again after a process killed right after its key write: its own claim is found with the database on
+     * the wanted key, and the claim's original key is checked with one DescribeKey before it is recorded (#23);
+     * nothing is written.
+     */
+    createAfterKill: floor({ DescribeDatabase: 1, ListTagsForResource: 1, DescribeKey: 3 }),
     /** check + diff with the same key in the same form: no call at all; diff makes no tag call. */
     noChange: floor({}),
     /** check + diff with the state's key given as an alias: check asks about the new input, diff resolves the alias. */

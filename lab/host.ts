@@ -65,6 +65,8 @@ export class ProviderHost {
         private readonly proto: any,
         private readonly Struct: any,
         private readonly statusProto: any,
+        /** The lines of the provider's log (the host's standard error) that start with "warning: ", as it wrote them. */
+        readonly warnings: string[],
     ) {}
 
     /**
@@ -83,6 +85,8 @@ export class ProviderHost {
             stdio: ["ignore", "pipe", "pipe"],
         });
         child.stderr!.on("data", (d) => process.env.HOST_STDERR && process.stderr.write(d));
+        const warnings: string[] = [];
+        readline.createInterface({ input: child.stderr! }).on("line", (line) => line.startsWith("warning: ") && warnings.push(line));
         const port = await new Promise<string>((resolve, reject) => {
             readline.createInterface({ input: child.stdout! }).once("line", resolve);
             child.once("exit", (code) => reject(new Error(`provider host exited with ${code} before printing its port`)));
@@ -93,7 +97,7 @@ export class ProviderHost {
         const statusProto = require(path.join(pulumiDir(from), "proto", "status_pb"));
         const { Struct } = fromPulumi(from, "google-protobuf/google/protobuf/struct_pb");
         const client = new services.ResourceProviderClient(`127.0.0.1:${port.trim()}`, grpc.credentials.createInsecure());
-        return new ProviderHost(child, client, proto, Struct, statusProto);
+        return new ProviderHost(child, client, proto, Struct, statusProto, warnings);
     }
 
     /** Configure, as the engine sends it: all stack config as `args`. */

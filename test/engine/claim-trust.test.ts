@@ -73,6 +73,10 @@ describe("provider host: a claim as trustworthy as the state", function () {
         expect(state.outputs).to.include({ previousKmsKeyArn: original.arn, kmsKeyArn: a.arn });
         expect(await claimOn(arn)).to.deep.equal({ owner: ownerFor("key"), original: original.arn });
         expect(proxy.calls.filter((c) => c.operation === "DescribeKey").map((c) => c.input.KeyId)).to.not.include(attacker.arn);
+        // What the tag said is not adopted silently: the provider's log says so.
+        expect(env.host.warnings.some((w) => w.includes(`tag names "${attacker.arn}", but the database is on neither that key nor the one this resource puts on it`))).to.equal(
+            true,
+        );
         await engine.destroy(state);
         expect(await fx.liveKey(db)).to.equal(original.arn);
     });
@@ -102,6 +106,7 @@ describe("provider host: a claim as trustworthy as the state", function () {
                 const { state: rotated } = await engine.up("key", state, inputs("key", db, b));
 
                 expect(rotated.outputs).to.include({ previousKmsKeyArn: original.arn, kmsKeyArn: b.arn });
+                expect(env.host.warnings.some((w) => w.includes(`but this resource's state recorded ${original.arn}: ${original.arn} is recorded`))).to.equal(true);
                 expect(await claimOn(arn)).to.deep.equal({ owner: ownerFor("key"), original: original.arn });
                 await engine.destroy(rotated);
                 expect(await fx.liveKey(db)).to.equal(original.arn);
@@ -256,6 +261,9 @@ describe("provider host: a claim as trustworthy as the state", function () {
         victim.process.kill("SIGKILL");
         await taking;
         expect(held.operation).to.equal("UpdateDatabase");
+        // The person taking over is told which original key they accept.
+        const told = `takes the database over from resource "key" of stack "dev" in project "timestream-kms-test" (owner "${ownerFor("key", "dev")}"), recording ${original.arn} as the original key`;
+        expect(victim.warnings.some((w) => w.endsWith(told))).to.equal(true);
         expect(await claimOn(arn)).to.deep.equal({ owner: ownerFor("key", "prod"), original: original.arn });
 
         const again = stackOf(await env.startHost(), "prod");
