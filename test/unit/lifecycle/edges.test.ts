@@ -172,6 +172,45 @@ describe("DatabaseKmsKeyProvider: edges", () => {
             expect(awsCalls()).to.deep.equal([]);
         });
 
+        it("fails each operation with InvalidConfig, naming the setting, when aws:region is no region's name", async () => {
+            const provider = await configuredProvider({ "aws:region": "us-east1" });
+            const state = stateOf("metrics", keyArn(KEY_A), { region: undefined as unknown as string });
+            const noRegion = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A) };
+            const failures = await Promise.all([
+                rejectionOf(provider.diff("metrics", state, noRegion)),
+                rejectionOf(provider.create(noRegion)),
+                rejectionOf(provider.read("metrics", { ...state })),
+                rejectionOf(provider.update("metrics", state, noRegion)),
+            ]);
+            expect(failures.map((f) => [f.code, f.message])).to.deep.equal(
+                ["diff", "create", "read", "update"].map((operation) => [
+                    "InvalidConfig",
+                    `${operation} of database "metrics" in no region with KMS key "${keyArn(KEY_A)}" failed: ` +
+                        'aws:region "us-east1" must be an AWS region such as us-east-1. Fix it, or give the resource a region input',
+                ]),
+            );
+            expect(awsCalls()).to.deep.equal([]);
+        });
+
+        it("fails create with InvalidConfig naming AWS_REGION when the SDK's chain gives no region's name", async () => {
+            process.env.AWS_REGION = "US-EAST-1";
+            const failure = await rejectionOf((await configuredProvider()).create({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A) }));
+            expect(failure).to.include({
+                code: "InvalidConfig",
+                message:
+                    `create of database "metrics" in no region with KMS key "${keyArn(KEY_A)}" failed: ` +
+                    'AWS_REGION "US-EAST-1" must be an AWS region such as us-east-1. Fix it, or give the resource a region input',
+            });
+            expect(awsCalls()).to.deep.equal([]);
+        });
+
+        it("uses a valid region input although aws:region is no region's name", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            const { outs } = await (await configuredProvider({ "aws:region": "us-east1" })).create({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION, recordOwnership: false });
+            expect(outs?.region).to.equal(REGION);
+        });
+
         it("quotes the first 80 characters of each input it refuses", async () => {
             const long = (prefix: string) => `${prefix}${"x".repeat(120)}`;
             const { failures } = await (await configuredProvider()).check(
