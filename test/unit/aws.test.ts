@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import {
     AccessDeniedException,
     DescribeDatabaseCommand,
@@ -139,6 +141,26 @@ describe("aws", () => {
             const given = process.env.AWS_CONFIG_FILE!;
             withConfigFile(`[profile ops]\nregion = ${OTHER_REGION}\n`);
             expect(await new AwsSession().defaultRegion("ops", given)).to.deep.equal({ region: REGION, source: `profile "ops"'s region` });
+        });
+
+        it("returns EC2 instance metadata's region, naming it, when neither AWS_REGION nor a profile gives one", async () => {
+            const asked: string[] = [];
+            const imds = http.createServer((req, res) => {
+                asked.push(`${req.method} ${req.url}`);
+                res.end(req.method === "PUT" ? "imds-token" : OTHER_REGION);
+            });
+            await new Promise<void>((resolve) => imds.listen(0, "127.0.0.1", resolve));
+            process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = `http://127.0.0.1:${(imds.address() as AddressInfo).port}`;
+            // The SDK skips instance metadata for a minute after it failed to answer, as it did for earlier tests here.
+            const now = Date.now;
+            Date.now = () => now() + 120_000;
+            try {
+                expect(await new AwsSession().defaultRegion(undefined)).to.deep.equal({ region: OTHER_REGION, source: "EC2 instance metadata" });
+                expect(asked).to.deep.equal(["PUT /latest/api/token", "GET /latest/meta-data/placement/region"]);
+            } finally {
+                Date.now = now;
+                imds.close();
+            }
         });
 
         it("returns undefined for an empty AWS_REGION", async () => {
