@@ -156,16 +156,20 @@ describe("DatabaseKmsKeyProvider: edges", () => {
     });
 
     describe("failure messages", () => {
-        it("names the operation that found no region, and says no region", async () => {
-            const provider = await configuredProvider();
+        /** The errors of diff, create, read and update, in that order, of a resource with no region input. */
+        async function failuresWithoutRegionInput(provider: DatabaseKmsKeyProvider) {
             const state = stateOf("metrics", keyArn(KEY_A), { region: undefined as unknown as string });
             const noRegion = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A) };
-            const failures = await Promise.all([
+            return Promise.all([
                 rejectionOf(provider.diff("metrics", state, noRegion)),
                 rejectionOf(provider.create(noRegion)),
                 rejectionOf(provider.read("metrics", { ...state })),
                 rejectionOf(provider.update("metrics", state, noRegion)),
             ]);
+        }
+
+        it("names the operation that found no region, and says no region", async () => {
+            const failures = await failuresWithoutRegionInput(await configuredProvider());
             expect(failures.map((f) => [f.code, f.message.split(" failed: ")[0]])).to.deep.equal(
                 ["diff", "create", "read", "update"].map((operation) => ["NoRegion", `${operation} of database "metrics" in no region with KMS key "${keyArn(KEY_A)}"`]),
             );
@@ -173,15 +177,7 @@ describe("DatabaseKmsKeyProvider: edges", () => {
         });
 
         it("fails each operation with InvalidConfig, naming the setting, when aws:region is no region's name", async () => {
-            const provider = await configuredProvider({ "aws:region": "us-east1" });
-            const state = stateOf("metrics", keyArn(KEY_A), { region: undefined as unknown as string });
-            const noRegion = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A) };
-            const failures = await Promise.all([
-                rejectionOf(provider.diff("metrics", state, noRegion)),
-                rejectionOf(provider.create(noRegion)),
-                rejectionOf(provider.read("metrics", { ...state })),
-                rejectionOf(provider.update("metrics", state, noRegion)),
-            ]);
+            const failures = await failuresWithoutRegionInput(await configuredProvider({ "aws:region": "us-east1" }));
             expect(failures.map((f) => [f.code, f.message])).to.deep.equal(
                 ["diff", "create", "read", "update"].map((operation) => [
                     "InvalidConfig",
