@@ -508,7 +508,8 @@ export class AwsSession {
      * EC2 instance metadata) and which of them gave it, or undefined. The SDK's own selectors pick the value.
      */
     defaultRegion(profile: string | undefined, configFile?: string): Promise<RegionFrom | undefined> {
-        const from = (source: string) => (region: string | undefined) => (region === undefined ? undefined : { region, source });
+        // An empty value counts as unset, so the chain goes on to the next source.
+        const from = (source: string) => (region: string | undefined) => (region ? { region, source } : undefined);
         const chain = {
             environmentVariableSelector: (env: NodeJS.ProcessEnv) => from("AWS_REGION")(NODE_REGION_CONFIG_OPTIONS.environmentVariableSelector(env)),
             configFileSelector: (p: Record<string, string | undefined>) =>
@@ -517,10 +518,7 @@ export class AwsSession {
             default: async () => from("EC2 instance metadata")(await (NODE_REGION_CONFIG_OPTIONS.default as () => Promise<string>)()),
         };
         return cached(this.defaultRegions, JSON.stringify([profile, configFile]), () =>
-            loadConfig(chain, { ...NODE_REGION_CONFIG_FILE_OPTIONS, profile, configFilepath: configFile })().then(
-                (found) => (found?.region ? found : undefined),
-                () => undefined,
-            ),
+            loadConfig(chain, { ...NODE_REGION_CONFIG_FILE_OPTIONS, profile, configFilepath: configFile })().catch(() => undefined),
         );
     }
 

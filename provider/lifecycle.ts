@@ -532,7 +532,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (inputs.region !== undefined) return { region: inputs.region, source: "region" };
         if (this.configRegion !== undefined) return { region: this.configRegion, source: "aws:region" };
         // The profile's region is known once the profile is.
-        if (inputs.profile === UNKNOWN) return { region: UNKNOWN, source: "profile" };
+        if (inputs.profile === UNKNOWN) return { region: UNKNOWN, source: UNKNOWN };
         return this.aws.defaultRegion(identityOf(this.stack, inputs).profile, this.stack.files?.config);
     }
 
@@ -681,7 +681,8 @@ function regionFoundProblem(found: RegionFrom | undefined): string | undefined {
     if (found === undefined) return "no AWS region is set: give the resource a region, or run `pulumi config set aws:region us-east-1`, or set AWS_REGION";
     if (found.region === UNKNOWN) return undefined;
     const problem = regionNameProblem(found.source, found.region);
-    return problem && `${problem}. Fix it, or give the resource a region input`;
+    // Check refused a bad region input; one a state holds can only be fixed in the program.
+    return problem && (found.source === "region" ? `${problem}. Fix it in the program` : `${problem}. Fix it, or give the resource a region input`);
 }
 
 function onDeleteOf(inputs: Partial<DatabaseKmsKeyInputs>): OnDelete {

@@ -163,9 +163,11 @@ describe("aws", () => {
             }
         });
 
-        it("returns undefined for an empty AWS_REGION", async () => {
+        it("skips an empty AWS_REGION for the profile's region, and returns undefined when there is none", async () => {
             process.env.AWS_REGION = "";
             expect(await new AwsSession().defaultRegion(undefined)).to.equal(undefined);
+            withConfigFile(`[default]\nregion = ${REGION}\n`);
+            expect(await new AwsSession().defaultRegion(undefined)).to.deep.equal({ region: REGION, source: `profile "default"'s region` });
         });
 
         it("returns undefined when no region is set anywhere", async () => {

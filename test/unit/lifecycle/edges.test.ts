@@ -200,6 +200,16 @@ describe("DatabaseKmsKeyProvider: edges", () => {
             expect(awsCalls()).to.deep.equal([]);
         });
 
+        it("fails refresh with InvalidConfig, before any AWS call, when the state's region input is no region's name", async () => {
+            const state = stateOf("metrics", keyArn(KEY_A), { region: "us-east1" });
+            const failure = await rejectionOf((await configuredProvider({ "aws:region": REGION })).read("metrics", state));
+            expect(failure).to.include({
+                code: "InvalidConfig",
+                message: `read of database "metrics" in no region with KMS key "${keyArn(KEY_A)}" failed: region "us-east1" must be an AWS region such as us-east-1. Fix it in the program`,
+            });
+            expect(awsCalls()).to.deep.equal([]);
+        });
+
         it("uses a valid region input although aws:region is no region's name", async () => {
             holdDatabase(aws, database("metrics", keyArn(KEY_A)));
             knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
