@@ -6,10 +6,14 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 const [file, name] = process.argv.slice(2);
-const target = path.join(__dirname, "..", file ?? "");
+if (!file || !name) {
+    console.error("usage: some-command | node scripts/write-section.js FILE NAME");
+    process.exit(2);
+}
+const target = path.join(__dirname, "..", file);
 const start = `<!-- ${name}:start -->`;
 const end = `<!-- ${name}:end -->`;
-const text = file && name && fs.existsSync(target) ? fs.readFileSync(target, "utf8") : "";
+const text = fs.existsSync(target) ? fs.readFileSync(target, "utf8") : "";
 const from = text.indexOf(start);
 const to = text.indexOf(end);
 if (from < 0 || to < from) {
