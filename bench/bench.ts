@@ -3,8 +3,8 @@
  * counting proxy and the real Pulumi dynamic-provider host. A benchmark, not a
  * test: it reports, it does not assert. Writes bench/results/latest.json and
  * latest.md (quick.json and quick.md for BENCH_QUICK=1, which shrinks every loop for a smoke run; the folder is
- * gitignored) and prints the table. `npm run bench -- --write-readme` also puts the table of a full run into the
- * README, on purpose only, so that a plain run leaves the tree clean.
+ * gitignored) and prints the table. `npm run bench -- --write-tables` also puts the table of a full run into
+ * BENCHMARK.md, on purpose only, so that a plain run leaves the tree clean.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -34,7 +34,7 @@ const PARALLEL = Number(process.env.PULUMI_PARALLEL) || 4 * os.availableParallel
 // Loads fixtures into moto a few requests at a time; they are not measured.
 const FIXTURE_PARALLEL = 8;
 const RESULTS = path.join(__dirname, "results");
-const WRITE_README = process.argv.includes("--write-readme");
+const WRITE_TABLES = process.argv.includes("--write-tables");
 
 /** The keys every section uses: A (with an alias), B, and C (the databases' original key). */
 interface Keys {
@@ -45,9 +45,9 @@ interface Keys {
 }
 
 async function main(): Promise<void> {
-    // Checked before the run: the README shows full runs only.
-    if (WRITE_README && QUICK) {
-        console.error("bench: --write-readme needs a full run; unset BENCH_QUICK");
+    // Checked before the run: BENCHMARK.md shows full runs only.
+    if (WRITE_TABLES && QUICK) {
+        console.error("bench: --write-tables needs a full run; unset BENCH_QUICK");
         process.exitCode = 2;
         return;
     }
@@ -92,16 +92,16 @@ async function main(): Promise<void> {
     };
     const table = markdown(result);
     fs.mkdirSync(RESULTS, { recursive: true });
-    // A quick smoke run must not replace the full run's results, which the README shows.
+    // A quick smoke run must not replace the full run's results, which BENCHMARK.md shows.
     const base = QUICK ? "quick" : "latest";
     fs.writeFileSync(path.join(RESULTS, `${base}.json`), `${JSON.stringify(result, null, 2)}\n`);
     fs.writeFileSync(path.join(RESULTS, `${base}.md`), table);
-    if (WRITE_README) {
-        const wrote = spawnSync(process.execPath, [path.join(__dirname, "..", "scripts", "readme-section.js"), "bench"], { input: table, stdio: ["pipe", "inherit", "inherit"] });
+    if (WRITE_TABLES) {
+        const wrote = spawnSync(process.execPath, [path.join(__dirname, "..", "scripts", "write-section.js"), "BENCHMARK.md", "bench"], { input: table, stdio: ["pipe", "inherit", "inherit"] });
         if (wrote.status !== 0) process.exitCode = 1;
     }
     console.log(table);
-    console.log(`Written to ${path.relative(process.cwd(), RESULTS)}/${base}.json and ${base}.md${WRITE_README ? " and README.md" : ""} in ${result.elapsedS} s.`);
+    console.log(`Written to ${path.relative(process.cwd(), RESULTS)}/${base}.json and ${base}.md${WRITE_TABLES ? " and BENCHMARK.md" : ""} in ${result.elapsedS} s.`);
 }
 
 /** The inputs a program would send for the resource `name`; `extra` adds inputs such as `recordOwnership`. */

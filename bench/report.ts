@@ -1,4 +1,4 @@
-/** The Markdown the README includes: every number comes from a {@link BenchResult} of a run. */
+/** The Markdown BENCHMARK.md holds: every number comes from a {@link BenchResult} of a run. */
 import { COUNTED, floorText } from "./floor";
 import type { BenchResult, FleetRow, ScaleRow, Spread } from "./types";
 

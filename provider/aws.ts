@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-timestream-write";
 import { DescribeKeyCommand, KeyMetadata, KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from "@smithy/core/config";
+import { getProfileName, loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from "@smithy/core/config";
 import { isThrottlingError } from "@smithy/core/retry";
 import type { Pluggable, RetryStrategyV2 } from "@smithy/types";
 import { clientCredentials, Identity, identityKey } from "./credentials";
@@ -187,10 +187,12 @@ const CLAIM_ACTIONS = ["timestream:ListTagsForResource", "timestream:TagResource
 const KEY_GRANT_ACTIONS = ["kms:CreateGrant"];
 
 /**
- * IAM actions a caller needs; printed by every AccessDenied error and listed in the README.
+ * IAM actions a caller needs; printed by every AccessDenied error and listed in docs/iam.md, whose policy scopes each
+ * to the database or keys it acts on (only `timestream:DescribeEndpoints` takes no resource).
  *
  * @example
- * const policy = { Effect: "Allow", Action: [...REQUIRED_IAM_ACTIONS], Resource: "*" };
+ * const onDatabase = REQUIRED_IAM_ACTIONS.filter((a) => a.startsWith("timestream:") && a !== "timestream:DescribeEndpoints");
+ * const statement = { Effect: "Allow", Action: onDatabase, Resource: "arn:aws:timestream:us-east-1:111111111111:database/metrics" };
  */
 export const REQUIRED_IAM_ACTIONS: readonly string[] = [...CALLER_ACTIONS, ...CLAIM_ACTIONS, ...KEY_GRANT_ACTIONS];
 
@@ -422,6 +424,17 @@ export function databaseNotFound(context: OperationContext, cause?: unknown): Da
 }
 
 /**
+ * A region and the setting it came from (`region`, `aws:region`, `AWS_REGION`, a profile), for messages.
+ *
+ * @example
+ * const found: RegionFrom = { region: "us-east-1", source: "aws:region" };
+ */
+export interface RegionFrom {
+    region: string;
+    source: string;
+}
+
+/**
  * Everything one provider process knows about AWS: its clients, and what KMS
  * said about keys (for one operation, or for refresh for the session). Kept on
  * an object, not in module variables, so each provider instance owns its own.
@@ -435,7 +448,7 @@ export class AwsSession {
     private readonly keysInFlight = new Map<string, Promise<KeyMetadata>>();
     /** DescribeKey answers for refresh, kept for the session. */
     private readonly refreshAnswers = new Map<string, Promise<KeyMetadata>>();
-    private readonly defaultRegions = new Map<string, Promise<string | undefined>>();
+    private readonly defaultRegions = new Map<string, Promise<RegionFrom | undefined>>();
     private readonly accounts = new Map<string, Promise<string>>();
     private readonly credentials = new Map<string, ReturnType<typeof clientCredentials>>();
 
@@ -506,13 +519,22 @@ export class AwsSession {
         );
     }
 
-    /** The region the SDK's own chain gives (AWS_REGION, the profile's region in `configFile` or the default file), or undefined. */
-    defaultRegion(profile: string | undefined, configFile?: string): Promise<string | undefined> {
+    /**
+     * The region the SDK's own chain gives (AWS_REGION, the profile's region in `configFile` or the default file,
+     * EC2 instance metadata) and which of them gave it, or undefined. The SDK's own selectors pick the value.
+     */
+    defaultRegion(profile: string | undefined, configFile?: string): Promise<RegionFrom | undefined> {
+        // An empty value counts as unset, so the chain goes on to the next source.
+        const from = (source: string) => (region: string | undefined) => (region ? { region, source } : undefined);
+        const chain = {
+            environmentVariableSelector: (env: NodeJS.ProcessEnv) => from("AWS_REGION")(NODE_REGION_CONFIG_OPTIONS.environmentVariableSelector(env)),
+            configFileSelector: (p: Record<string, string | undefined>) =>
+                from(`profile ${JSON.stringify(getProfileName({ profile }))}'s region`)(NODE_REGION_CONFIG_OPTIONS.configFileSelector(p)),
+            // Typed as a value or a function; for the region it is the function that asks instance metadata.
+            default: async () => from("EC2 instance metadata")(await (NODE_REGION_CONFIG_OPTIONS.default as () => Promise<string>)()),
+        };
         return cached(this.defaultRegions, JSON.stringify([profile, configFile]), () =>
-            loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, profile, configFilepath: configFile })().then(
-                (region) => region || undefined,
-                () => undefined,
-            ),
+            loadConfig(chain, { ...NODE_REGION_CONFIG_FILE_OPTIONS, profile, configFilepath: configFile })().catch(() => undefined),
         );
     }
 

@@ -25,7 +25,10 @@ type AwsCredentialIdentity = Awaited<ReturnType<AwsCredentialIdentityProvider>>;
 export interface AssumeRole {
     /** The role's ARN, e.g. `arn:aws:iam::111111111111:role/timestream-keys`. */
     roleArn: string;
-    /** The external ID the role's trust policy asks for. Stored in state like any input: wrap it in `pulumi.secret`. */
+    /**
+     * The external ID the role's trust policy asks for. `DatabaseKmsKey` stores the whole `assumeRole` as a secret;
+     * wrap it in `pulumi.secret` too to keep it secret in the program's own outputs.
+     */
     externalId?: string;
     /** The role session name; default `pulumi-timestream-kms`. */
     sessionName?: string;

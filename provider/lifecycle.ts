@@ -7,7 +7,7 @@
 import type { Database } from "@aws-sdk/client-timestream-write";
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, mayHaveApplied, OperationContext, warn } from "./aws";
+import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, mayHaveApplied, OperationContext, RegionFrom, warn } from "./aws";
 import { accountProblem, AssumeRole, assumeRoleProblem, guardsAccounts, identityOf, profileProblem, StackCredentials, stackCredentialsOf } from "./credentials";
 import { endpointProblem, environmentEndpointProblem, StackEndpoints, stackEndpointsOf } from "./endpoints";
 import { quoted } from "./quote";
@@ -82,7 +82,7 @@ export interface DatabaseKmsKeyOutputs extends DatabaseKmsKeyInputs {
     creationTime?: string;
     lastUpdatedTime?: string;
     /** `"AWS"` or `"CUSTOMER"`: who manages the key the database uses now; unset when KMS will not describe it. */
-    keyManager?: string;
+    keyManager?: "AWS" | "CUSTOMER";
     /** The KMS key state (Enabled, Disabled, PendingDeletion, …) of the key the database uses now; unset likewise. */
     keyState?: string;
     /** The owner this resource recorded in the claim on the database; unset when `recordOwnership` is false. */
@@ -154,9 +154,11 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
             if (problem !== undefined) failures.push({ property: "profile", reason: problem });
         }
         if (failures.length > 0) return { inputs, failures };
-        const region = await this.regionOf(inputs);
-        if (region === undefined) return { inputs, failures: [{ property: "region", reason: noRegionAdvice() }] };
-        const unchanged = inputs.kmsKeyId === olds.kmsKeyId && region === (await this.regionOf(olds));
+        const found = await this.regionOf(inputs);
+        const problem = regionFoundProblem(found);
+        if (problem !== undefined) return { inputs, failures: [{ property: "region", reason: problem }] };
+        const region = found!.region;
+        const unchanged = inputs.kmsKeyId === olds.kmsKeyId && region === (await this.regionOf(olds))?.region;
         // The lookup needs the key, the region and the credentials: wait for apply while any is unknown.
         if (unchanged || region === UNKNOWN || hasUnknown(inputs.kmsKeyId) || identityPending(inputs)) return { inputs, failures };
         const context = contextOf("check", inputs, region);
@@ -560,20 +562,23 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         return key;
     }
 
-    /** The effective region: the input, else `aws:region`, else the SDK's chain; UNKNOWN during preview. */
-    private async regionOf(inputs: Partial<DatabaseKmsKeyInputs>): Promise<string | undefined> {
-        if (inputs.region !== undefined || this.configRegion !== undefined) return inputs.region ?? this.configRegion;
+    /** The effective region and where it came from: the input, else `aws:region`, else the SDK's chain; UNKNOWN during preview. */
+    private async regionOf(inputs: Partial<DatabaseKmsKeyInputs>): Promise<RegionFrom | undefined> {
+        if (inputs.region !== undefined) return { region: inputs.region, source: "region" };
+        if (this.configRegion !== undefined) return { region: this.configRegion, source: "aws:region" };
         // The profile's region is known once the profile is.
-        if (inputs.profile === UNKNOWN) return UNKNOWN;
+        if (inputs.profile === UNKNOWN) return { region: UNKNOWN, source: UNKNOWN };
         return this.aws.defaultRegion(identityOf(this.stack, inputs).profile, this.stack.files?.config);
     }
 
+    /** The effective region; fails with `NoRegion` when there is none, `InvalidConfig` when it is not a region's name. */
     private async requireRegion(inputs: Partial<DatabaseKmsKeyInputs>, operation: string): Promise<string> {
-        const region = await this.regionOf(inputs);
-        if (region === undefined) {
-            throw new DatabaseKmsKeyError("NoRegion", contextOf(operation, inputs, "no region"), noRegionAdvice());
+        const found = await this.regionOf(inputs);
+        const problem = regionFoundProblem(found);
+        if (problem !== undefined) {
+            throw new DatabaseKmsKeyError(found === undefined ? "NoRegion" : "InvalidConfig", contextOf(operation, inputs, "no region"), problem);
         }
-        return region;
+        return found!.region;
     }
 
     /** Where and as whom `context`'s calls go; fails while stack config cannot be used. */
@@ -654,7 +659,7 @@ function inputFailures(news: Partial<Record<keyof DatabaseKmsKeyInputs, unknown>
         const problem = kmsKeyIdProblem(v);
         return problem && `kmsKeyId ${problem}`;
     });
-    rule("region", false, (v) => (REGION.test(v) ? undefined : `region ${quoted(v)} must be an AWS region such as us-east-1`));
+    rule("region", false, (v) => regionNameProblem("region", v));
     rule("endpoint", false, (v) => endpointProblem("endpoint", v));
     rule("onDelete", false, (v) => (ON_DELETE.includes(v) ? undefined : `onDelete ${quoted(v)} must be "retain" or "restore"`));
     rule("profile", false, (v) => (v.trim() !== "" ? undefined : "profile must name a profile of the shared AWS config"));
@@ -692,14 +697,27 @@ function refuseOtherDatabase(context: OperationContext, recordedArn: string | un
         context,
         `the credentials in use reach ${found.Arn} (${where(found.Arn)}), but this resource manages ${recordedArn} (${where(recordedArn)}). ` +
             `${then}. Run with credentials of account ${arnAccount(recordedArn)} (the profile or assumeRole input, aws:profile, aws:assumeRoles); ` +
-            "to move the resource to the other database, see the README's \"Moving a resource to another account\"",
+            "to move the resource to the other database, see \"Moving a resource to another account\" in the package's docs/accounts.md",
     );
 }
 
 const DATABASE_GONE = "Timestream says the database does not exist";
 
-function noRegionAdvice(): string {
-    return "no AWS region is set: give the resource a region, or run `pulumi config set aws:region us-east-1`, or set AWS_REGION";
+/** Why `region`, from the setting `source`, is not an AWS region's name, or undefined. */
+function regionNameProblem(source: string, region: string): string | undefined {
+    return REGION.test(region) ? undefined : `${source} ${quoted(region)} must be an AWS region such as us-east-1`;
+}
+
+/**
+ * Why the effective region `found` cannot be used, or undefined: none is set, or one from stack config or the SDK's
+ * chain is no region's name (the input's own is an input rule of check). UNKNOWN passes.
+ */
+function regionFoundProblem(found: RegionFrom | undefined): string | undefined {
+    if (found === undefined) return "no AWS region is set: give the resource a region, or run `pulumi config set aws:region us-east-1`, or set AWS_REGION";
+    if (found.region === UNKNOWN) return undefined;
+    const problem = regionNameProblem(found.source, found.region);
+    // Check refused a bad region input; one a state holds can only be fixed in the program.
+    return problem && (found.source === "region" ? `${problem}. Fix it in the program` : `${problem}. Fix it, or give the resource a region input`);
 }
 
 function onDeleteOf(inputs: Partial<DatabaseKmsKeyInputs>): OnDelete {

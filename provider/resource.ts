@@ -148,7 +148,7 @@ export class DatabaseKmsKey extends pulumi.CustomResource {
     /** ISO 8601, when Timestream reports it. */
     declare readonly lastUpdatedTime: pulumi.Output<string | undefined>;
     /** `"AWS"` or `"CUSTOMER"`: who manages the key the database uses now; unset when KMS will not describe it. */
-    declare readonly keyManager: pulumi.Output<string | undefined>;
+    declare readonly keyManager: pulumi.Output<"AWS" | "CUSTOMER" | undefined>;
     /** KMS state of the key the database uses now (Enabled, Disabled, PendingDeletion, …); unset when KMS will not describe it. */
     declare readonly keyState: pulumi.Output<string | undefined>;
     /** Whether another owner's claim may be taken over, as given. */

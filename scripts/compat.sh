@@ -5,7 +5,7 @@
 #     @pulumi/pulumi and AWS SDK clients;
 #   lowest: Node.js 20 with the lowest @pulumi/pulumi and AWS SDK versions package.json declares.
 # Prints one summary line per leg, writes the matrix that ran to .compat/matrix.md, and exits non-zero if any leg
-# failed. `npm run test:compat -- --write-readme` also writes the matrix into the README (between its compat markers);
+# failed. `npm run test:compat -- --write-tables` also writes the matrix into COMPATIBILITY.md (between its compat markers);
 # only a run of every leg may, so a partial run never replaces rows it did not run.
 # Settings (environment): COMPAT_NEWEST_NODE (majors, default "22 24"), COMPAT_LEGS ("newest lowest" by default).
 set -uo pipefail
@@ -18,15 +18,15 @@ DEFAULT_NEWEST_NODES="22 24"
 DEFAULT_LEGS="newest lowest"
 NEWEST_NODES="${COMPAT_NEWEST_NODE:-$DEFAULT_NEWEST_NODES}"
 LEGS="${COMPAT_LEGS:-$DEFAULT_LEGS}"
-WRITE_README=false
+WRITE_TABLES=false
 for arg in "$@"; do
     case "$arg" in
-        --write-readme) WRITE_README=true ;;
-        *) echo "compat: unknown argument '$arg' (--write-readme)" >&2; exit 2 ;;
+        --write-tables) WRITE_TABLES=true ;;
+        *) echo "compat: unknown argument '$arg' (--write-tables)" >&2; exit 2 ;;
     esac
 done
-if $WRITE_README && { [ "$NEWEST_NODES" != "$DEFAULT_NEWEST_NODES" ] || [ "$LEGS" != "$DEFAULT_LEGS" ]; }; then
-    echo "compat: --write-readme needs every leg; unset COMPAT_LEGS and COMPAT_NEWEST_NODE" >&2
+if $WRITE_TABLES && { [ "$NEWEST_NODES" != "$DEFAULT_NEWEST_NODES" ] || [ "$LEGS" != "$DEFAULT_LEGS" ]; }; then
+    echo "compat: --write-tables needs every leg; unset COMPAT_LEGS and COMPAT_NEWEST_NODE" >&2
     exit 2
 fi
 SDK_CLIENTS=(@aws-sdk/client-timestream-write @aws-sdk/client-kms @aws-sdk/client-sts @aws-sdk/credential-providers @smithy/core)
@@ -187,11 +187,11 @@ done
     echo "| --- | --- | --- |$(printf ' --- |%.0s' "${SDK_CLIENTS[@]}") --- | --- |"
     printf '%s\n' "${ROWS[@]}"
 } >"$COMPAT/matrix.md"
-if $WRITE_README; then
-    node "$ROOT/scripts/readme-section.js" compat <"$COMPAT/matrix.md" || FAILED_LEGS=$((FAILED_LEGS + 1))
+if $WRITE_TABLES; then
+    node "$ROOT/scripts/write-section.js" COMPATIBILITY.md compat <"$COMPAT/matrix.md" || FAILED_LEGS=$((FAILED_LEGS + 1))
 fi
 
-log "summary (matrix written to .compat/matrix.md$($WRITE_README && echo " and README.md"))"
+log "summary (matrix written to .compat/matrix.md$($WRITE_TABLES && echo " and COMPATIBILITY.md"))"
 printf '%s\n' "${SUMMARY[@]}"
 echo "compat: $TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
 [ "$FAILED_LEGS" = 0 ]

@@ -186,7 +186,7 @@ describe("provider host: accounts and credentials", function () {
     describe("preview with values unknown until apply (issue 18)", () => {
         const ROLE_ARN_UNKNOWN = { roleArn: UNKNOWN, externalId: "timestream-keys", sessionName: "pulumi-prod" };
         const unknowns: [string, Props][] = [
-            ["the README's several-accounts example, its role made in the same program", { assumeRole: ROLE_ARN_UNKNOWN }],
+            ["docs/accounts.md's several-accounts example, its role made in the same program", { assumeRole: ROLE_ARN_UNKNOWN }],
             ["an unknown duration", { assumeRole: { roleArn: ROLE_ARN, duration: UNKNOWN } }],
             ["an unknown durationSeconds", { assumeRole: { roleArn: ROLE_ARN, durationSeconds: UNKNOWN } }],
             ["unknown policyArns", { assumeRole: { roleArn: ROLE_ARN, policyArns: UNKNOWN } }],

@@ -5,12 +5,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import * as ts from "typescript";
 import { expect } from "chai";
 import { ownerOf } from "../../provider/ownership";
+import { PROGRAM_DIR as PROGRAM, typeCheckPrograms } from "../support/typecheck";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const PROGRAM = path.join(ROOT, "examples");
 const PROJECT = /^name:\s*(\S+)\s*$/m.exec(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"))![1];
 const TYPE = "pulumi-nodejs:dynamic/timestream:DatabaseKmsKey";
 
@@ -112,43 +111,6 @@ describe("examples/ program", () => {
 
     it("type-checks the way `pulumi up` compiles it", function () {
         this.timeout(30_000);
-        expect(typeCheckProgram(path.join(PROGRAM, "index.ts"))).to.deep.equal([]);
-    });
-
-    it("the README's example programs, the first with its keyManager check, type-check as a user's programs", function () {
-        this.timeout(60_000);
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-        const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
-        const programs = blocks.filter((b) => b.includes('from "pulumi-timestream-kms"'));
-        const keyManagerCheck = blocks.filter((b) => b.startsWith("dbKey."));
-        expect(programs, "the README's example and several-accounts programs").to.have.length(2);
-        expect(keyManagerCheck, "the README's keyManager block").to.have.length(1);
-
-        const [example, severalAccounts] = programs;
-        expect(typeCheckProgram(path.join(PROGRAM, "readme-example.ts"), `${example}\n${keyManagerCheck[0]}`)).to.deep.equal([]);
-        expect(typeCheckProgram(path.join(PROGRAM, "readme-accounts.ts"), severalAccounts)).to.deep.equal([]);
+        expect(typeCheckPrograms({ [path.join(PROGRAM, "index.ts")]: undefined })).to.deep.equal([]);
     });
 });
-
-/**
- * Type-checks a program the way `pulumi up` does: @pulumi/pulumi's cmd/run puts the program directory's tsconfig.json
- * compilerOptions (no "extends") over its own defaults, ES2020 and nodenext, and type-checks with ts-node. `text`, when
- * given, stands in for the file's content, so a README snippet is checked as if it were a file in examples/.
- */
-function typeCheckProgram(file: string, text?: string): string[] {
-    const tsconfig = path.join(PROGRAM, "tsconfig.json");
-    const own = fs.existsSync(tsconfig) ? ts.parseConfigFileTextToJson(tsconfig, fs.readFileSync(tsconfig, "utf8")).config.compilerOptions : {};
-    const json = { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", ...own, noEmit: true };
-    const { options, errors } = ts.convertCompilerOptionsFromJson(json, PROGRAM);
-    const host = ts.createCompilerHost(options);
-    if (text !== undefined) {
-        const { getSourceFile, fileExists, readFile } = host;
-        host.fileExists = (f) => f === file || fileExists.call(host, f);
-        host.readFile = (f) => (f === file ? text : readFile.call(host, f));
-        host.getSourceFile = (f, ...rest) => (f === file ? ts.createSourceFile(f, text, ts.ScriptTarget.ES2020) : getSourceFile.call(host, f, ...rest));
-    }
-    const program = ts.createProgram([file], options, host);
-    return [...errors, ...ts.getPreEmitDiagnostics(program)].map(
-        (d) => `${d.file ? path.relative(ROOT, d.file.fileName) : "tsconfig"}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
-    );
-}

@@ -76,6 +76,10 @@ describe("installed from the npm tarball", function () {
         expect(packed).to.include.members(["dist/index.js", "dist/index.d.ts", "dist/lifecycle.js", "dist/lifecycle.d.ts"]);
     });
 
+    it("ships the manual the README links to, which error messages name", () => {
+        expect(packed).to.include.members(["README.md", "CHANGELOG.md", "docs/README.md", "docs/accounts.md", "docs/iam.md", "docs/troubleshooting.md"]);
+    });
+
     // Pulumi's TypeScript template resolves modules as node10 ("node"); newer projects use node16 or bundler.
     for (const [resolution, module] of [
         ["node10", "commonjs"],

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import {
     AccessDeniedException,
     DescribeDatabaseCommand,
@@ -12,7 +14,7 @@ import {
 import { DescribeKeyCommand, KMSClient, KMSServiceException, NotFoundException } from "@aws-sdk/client-kms";
 import { AwsSession, AwsTarget, DatabaseKmsKeyError, OperationContext, REQUIRED_IAM_ACTIONS, toDatabaseKmsKeyError } from "../../provider/aws";
 import { parseKeyRef } from "../../provider/keys";
-import { KEY_A, OTHER_REGION, REGION, aliasArn, awsError, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, useAwsMocks, useCleanAwsEnv } from "./fixtures";
+import { KEY_A, OTHER_REGION, REGION, aliasArn, awsError, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, useAwsMocks, useCleanAwsEnv, withConfigFile } from "./fixtures";
 
 const TARGET: AwsTarget = { region: REGION };
 const CONTEXT: OperationContext = { operation: "create", databaseName: "metrics", region: REGION, kmsKeyId: "alias/metrics" };
@@ -115,13 +117,70 @@ describe("aws", () => {
     });
 
     describe("AwsSession.defaultRegion", () => {
-        it("returns AWS_REGION", async () => {
+        it("returns AWS_REGION, naming it as the source", async () => {
             process.env.AWS_REGION = OTHER_REGION;
-            expect(await new AwsSession().defaultRegion(undefined)).to.equal(OTHER_REGION);
+            withConfigFile(`[default]\nregion = ${REGION}\n`);
+            expect(await new AwsSession().defaultRegion(undefined)).to.deep.equal({ region: OTHER_REGION, source: "AWS_REGION" });
+        });
+
+        it("returns the given profile's region, naming the profile, when AWS_REGION is unset", async () => {
+            process.env.AWS_PROFILE = "default";
+            withConfigFile(`[default]\nregion = ${REGION}\n[profile ops]\nregion = ${OTHER_REGION}\n`);
+            expect(await new AwsSession().defaultRegion("ops")).to.deep.equal({ region: OTHER_REGION, source: `profile "ops"'s region` });
+        });
+
+        it("names AWS_PROFILE's profile, or default, when no profile is given", async () => {
+            withConfigFile(`[default]\nregion = ${REGION}\n[profile ops]\nregion = ${OTHER_REGION}\n`);
+            expect(await new AwsSession().defaultRegion(undefined)).to.deep.equal({ region: REGION, source: `profile "default"'s region` });
+            process.env.AWS_PROFILE = "ops";
+            expect(await new AwsSession().defaultRegion(undefined)).to.deep.equal({ region: OTHER_REGION, source: `profile "ops"'s region` });
+        });
+
+        it("reads the profile from the config file given, not AWS_CONFIG_FILE's", async () => {
+            withConfigFile(`[profile ops]\nregion = ${REGION}\n`);
+            const given = process.env.AWS_CONFIG_FILE!;
+            withConfigFile(`[profile ops]\nregion = ${OTHER_REGION}\n`);
+            expect(await new AwsSession().defaultRegion("ops", given)).to.deep.equal({ region: REGION, source: `profile "ops"'s region` });
+        });
+
+        it("returns EC2 instance metadata's region, naming it, when neither AWS_REGION nor a profile gives one", async () => {
+            const asked: string[] = [];
+            const imds = http.createServer((req, res) => {
+                asked.push(`${req.method} ${req.url}`);
+                res.end(req.method === "PUT" ? "imds-token" : OTHER_REGION);
+            });
+            await new Promise<void>((resolve) => imds.listen(0, "127.0.0.1", resolve));
+            process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = `http://127.0.0.1:${(imds.address() as AddressInfo).port}`;
+            // The SDK skips instance metadata for a minute after it failed to answer, as it did for earlier tests here.
+            const now = Date.now;
+            Date.now = () => now() + 120_000;
+            try {
+                expect(await new AwsSession().defaultRegion(undefined)).to.deep.equal({ region: OTHER_REGION, source: "EC2 instance metadata" });
+                expect(asked).to.deep.equal(["PUT /latest/api/token", "GET /latest/meta-data/placement/region"]);
+            } finally {
+                Date.now = now;
+                imds.close();
+            }
+        });
+
+        it("skips an empty AWS_REGION for the profile's region, and returns undefined when there is none", async () => {
+            process.env.AWS_REGION = "";
+            expect(await new AwsSession().defaultRegion(undefined)).to.equal(undefined);
+            withConfigFile(`[default]\nregion = ${REGION}\n`);
+            expect(await new AwsSession().defaultRegion(undefined)).to.deep.equal({ region: REGION, source: `profile "default"'s region` });
         });
 
         it("returns undefined when no region is set anywhere", async () => {
             expect(await new AwsSession().defaultRegion(undefined)).to.equal(undefined);
+        });
+
+        it("asks the chain once per profile and config file", async () => {
+            const session = new AwsSession();
+            process.env.AWS_REGION = REGION;
+            const first = await session.defaultRegion("ops");
+            process.env.AWS_REGION = OTHER_REGION;
+            expect(await session.defaultRegion("ops")).to.equal(first);
+            expect(await session.defaultRegion("other")).to.deep.equal({ region: OTHER_REGION, source: "AWS_REGION" });
         });
     });
 

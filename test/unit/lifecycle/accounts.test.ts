@@ -115,6 +115,7 @@ describe("DatabaseKmsKeyProvider: accounts and credentials", () => {
             expect(error.message).to.contain(`the credentials in use reach ${otherArn} (account ${OTHER_ACCOUNT}, ${REGION})`);
             expect(error.message).to.contain(`but this resource manages ${databaseArn("metrics")} (account ${ACCOUNT}, ${REGION})`);
             expect(error.message).to.contain(then).and.contain(`Run with credentials of account ${ACCOUNT}`);
+            expect(error.message).to.contain(`; to move the resource to the other database, see "Moving a resource to another account" in the package's docs/accounts.md`);
         };
 
         it("refuses to refresh to another account's database of the same name, recording nothing", async () => {

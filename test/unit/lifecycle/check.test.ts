@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DescribeKeyCommand, KMSClient, KMSServiceException } from "@aws-sdk/client-kms";
 import { DatabaseKmsKeyInputs } from "../../../provider/lifecycle";
 import { UNKNOWN } from "../../../lab/host";
-import { KEY_A, OTHER_REGION, REGION, aliasArn, configuredProvider, keyArn, keyMetadata, knowKey, rejectionOf, useAwsMocks, useCleanAwsEnv, OWNER } from "../fixtures";
+import { KEY_A, OTHER_REGION, REGION, aliasArn, configuredProvider, keyArn, keyMetadata, knowKey, rejectionOf, useAwsMocks, useCleanAwsEnv, withConfigFile, OWNER } from "../fixtures";
 
 const VALID: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: "alias/metrics", region: REGION, owner: OWNER };
 
@@ -196,6 +196,52 @@ describe("DatabaseKmsKeyProvider.check", () => {
             process.env.AWS_REGION = OTHER_REGION;
             expect((await check(withoutRegion)).failures).to.deep.equal([]);
             expect(await regionOfCall()).to.equal(OTHER_REGION);
+        });
+
+        for (const [what, config, env, source] of [
+            ["aws:region", { "aws:region": "us-east1" }, {}, "aws:region"],
+            ["AWS_REGION", {}, { AWS_REGION: "us-east1" }, "AWS_REGION"],
+        ] as const) {
+            it(`fails region, naming ${what}, when ${what} is no region's name, without an AWS call`, async () => {
+                Object.assign(process.env, env);
+                const { failures } = await check(withoutRegion, {}, config);
+                expect(failures).to.deep.equal([
+                    { property: "region", reason: `${source} "us-east1" must be an AWS region such as us-east-1. Fix it, or give the resource a region input` },
+                ]);
+                expect(awsCalls()).to.deep.equal([]);
+            });
+        }
+
+        it("fails region, naming the profile, when the profile's region is no region's name", async () => {
+            withConfigFile("[default]\nregion = eu_west_1\n");
+            const { failures } = await check(withoutRegion);
+            expect(failures).to.deep.equal([
+                { property: "region", reason: `profile "default"'s region "eu_west_1" must be an AWS region such as us-east-1. Fix it, or give the resource a region input` },
+            ]);
+            expect(awsCalls()).to.deep.equal([]);
+        });
+
+        it("quotes a region from stack config as it quotes inputs: its first 80 characters", async () => {
+            const long = `us-${"x".repeat(120)}`;
+            const { failures } = await check(withoutRegion, {}, { "aws:region": long });
+            expect(failures[0].reason).to.equal(`aws:region "${long.slice(0, 80)}" must be an AWS region such as us-east-1. Fix it, or give the resource a region input`);
+        });
+
+        it("passes without an AWS call while an unknown profile may give the region", async () => {
+            expect(await check({ ...withoutRegion, profile: UNKNOWN })).to.deep.equal({ inputs: { ...withoutRegion, profile: UNKNOWN }, failures: [] });
+            expect(awsCalls()).to.deep.equal([]);
+        });
+
+        it("asks KMS when a region input is given to a resource whose old inputs had none, and no other region is set", async () => {
+            knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
+            expect((await check(VALID, withoutRegion)).failures).to.deep.equal([]);
+            expect(await regionOfCall()).to.equal(REGION);
+        });
+
+        it("prefers a valid region input to an aws:region that is no region's name", async () => {
+            knowKey(aws, keyMetadata(KEY_A), "alias/metrics");
+            expect((await check(VALID, {}, { "aws:region": "us-east1" })).failures).to.deep.equal([]);
+            expect(await regionOfCall()).to.equal(REGION);
         });
 
         it("prefers the region input to config", async () => {

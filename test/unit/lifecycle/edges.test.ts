@@ -156,20 +156,65 @@ describe("DatabaseKmsKeyProvider: edges", () => {
     });
 
     describe("failure messages", () => {
-        it("names the operation that found no region, and says no region", async () => {
-            const provider = await configuredProvider();
+        /** The errors of diff, create, read and update, in that order, of a resource with no region input. */
+        async function failuresWithoutRegionInput(provider: DatabaseKmsKeyProvider) {
             const state = stateOf("metrics", keyArn(KEY_A), { region: undefined as unknown as string });
             const noRegion = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A) };
-            const failures = await Promise.all([
+            return Promise.all([
                 rejectionOf(provider.diff("metrics", state, noRegion)),
                 rejectionOf(provider.create(noRegion)),
                 rejectionOf(provider.read("metrics", { ...state })),
                 rejectionOf(provider.update("metrics", state, noRegion)),
             ]);
+        }
+
+        it("names the operation that found no region, and says no region", async () => {
+            const failures = await failuresWithoutRegionInput(await configuredProvider());
             expect(failures.map((f) => [f.code, f.message.split(" failed: ")[0]])).to.deep.equal(
                 ["diff", "create", "read", "update"].map((operation) => ["NoRegion", `${operation} of database "metrics" in no region with KMS key "${keyArn(KEY_A)}"`]),
             );
             expect(awsCalls()).to.deep.equal([]);
+        });
+
+        it("fails each operation with InvalidConfig, naming the setting, when aws:region is no region's name", async () => {
+            const failures = await failuresWithoutRegionInput(await configuredProvider({ "aws:region": "us-east1" }));
+            expect(failures.map((f) => [f.code, f.message])).to.deep.equal(
+                ["diff", "create", "read", "update"].map((operation) => [
+                    "InvalidConfig",
+                    `${operation} of database "metrics" in no region with KMS key "${keyArn(KEY_A)}" failed: ` +
+                        'aws:region "us-east1" must be an AWS region such as us-east-1. Fix it, or give the resource a region input',
+                ]),
+            );
+            expect(awsCalls()).to.deep.equal([]);
+        });
+
+        it("fails create with InvalidConfig naming AWS_REGION when the SDK's chain gives no region's name", async () => {
+            process.env.AWS_REGION = "US-EAST-1";
+            const failure = await rejectionOf((await configuredProvider()).create({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A) }));
+            expect(failure).to.include({
+                code: "InvalidConfig",
+                message:
+                    `create of database "metrics" in no region with KMS key "${keyArn(KEY_A)}" failed: ` +
+                    'AWS_REGION "US-EAST-1" must be an AWS region such as us-east-1. Fix it, or give the resource a region input',
+            });
+            expect(awsCalls()).to.deep.equal([]);
+        });
+
+        it("fails refresh with InvalidConfig, before any AWS call, when the state's region input is no region's name", async () => {
+            const state = stateOf("metrics", keyArn(KEY_A), { region: "us-east1" });
+            const failure = await rejectionOf((await configuredProvider({ "aws:region": REGION })).read("metrics", state));
+            expect(failure).to.include({
+                code: "InvalidConfig",
+                message: `read of database "metrics" in no region with KMS key "${keyArn(KEY_A)}" failed: region "us-east1" must be an AWS region such as us-east-1. Fix it in the program`,
+            });
+            expect(awsCalls()).to.deep.equal([]);
+        });
+
+        it("uses a valid region input although aws:region is no region's name", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            const { outs } = await (await configuredProvider({ "aws:region": "us-east1" })).create({ databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION, recordOwnership: false });
+            expect(outs?.region).to.equal(REGION);
         });
 
         it("quotes the first 80 characters of each input it refuses", async () => {
