@@ -368,18 +368,17 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         olds?: DatabaseKmsKeyOutputs,
     ): Promise<{ originalKeyArn: string; undo?: () => Promise<void> }> {
         const me = claimOwnerOf(inputs);
+        const facts = { ...keys, state: olds?.previousKmsKeyArn, takeOver: inputs.takeOver === true, databaseArn };
         if (me === undefined) {
             if (olds?.owner !== undefined && (await this.claimStanding(target, context, databaseArn, olds.owner)) === "ours") {
                 await this.aws.untagDatabase(target, context, databaseArn);
             }
-            return { originalKeyArn: olds?.previousKmsKeyArn ?? keys.live };
+            return { originalKeyArn: originalKey(undefined, facts).key };
         }
         return this.exclusive(databaseArn, async () => {
             const found = await this.claimOn(target, context, databaseArn);
-            const takeOver = inputs.takeOver === true;
             const theirs = standing(found, [me, olds?.owner]) === "theirs";
-            if (theirs && !takeOver) throw new DatabaseKmsKeyError("ClaimedElsewhere", context, refusal(found!.owner, me));
-            const facts = { ...keys, state: olds?.previousKmsKeyArn, takeOver, databaseArn };
+            if (theirs && !facts.takeOver) throw new DatabaseKmsKeyError("ClaimedElsewhere", context, refusal(found!.owner, me));
             const originalKeyArn = await this.checkedOriginal(target, context, found, facts);
             if (theirs) warn(context, `takes the database over from ${describeOwner(found!.owner)}, recording ${originalKeyArn} as the original key`);
             const claim = claimToWrite(found, me, originalKeyArn);
