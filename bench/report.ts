@@ -27,7 +27,8 @@ export function markdown(r: BenchResult): string {
         "",
         "**AWS calls** per Pulumi command, each in a fresh provider host as the engine starts one per command. " +
             "Floor: issue #4, with at most one DescribeKey per engine call that decides a write (#6, #10), and per key and provider process for refresh; " +
-            "the ownership claim's tag calls (#17): ListTagsForResource before every write, TagResource when adopting, UntagResource when deleting.",
+            "the ownership claim's tag calls (#17): ListTagsForResource before every write, TagResource when adopting, UntagResource when deleting; " +
+                "the claim read back with ListTagsForResource after TagResource, and at most one DescribeKey of the original key a claim found without a state records (#23).",
         "",
         `| Operation | Engine calls | ${COUNTED.join(" | ")} | Other | Floor | vs floor |`,
         `|---|---|${COUNTED.map(() => "--:|").join("")}--:|---|---|`,

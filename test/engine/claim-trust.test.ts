@@ -6,11 +6,11 @@
  * that wrote nothing.
  */
 import { expect } from "chai";
-import { Fixtures, Key } from "../../lab/fixtures";
+import { Fixtures } from "../../lab/fixtures";
 import { ownerFor, Props, ProviderHost } from "../../lab/host";
-import { Engine } from "../../lab/lab";
 import { RecordedCall, RecordingProxy } from "../../lab/proxy";
 import { linkedHostedMoto, OTHER_REGION } from "../support/integration";
+import { claimableDatabase, failureOf, stackOf as stacks } from "../support/stacks";
 
 const OWNER_TAG = "pulumi-timestream-kms:owner";
 const ORIGINAL_TAG = "pulumi-timestream-kms:original-key";
@@ -22,26 +22,8 @@ describe("provider host: a claim as trustworthy as the state", function () {
     let fx: Fixtures;
     before(() => ({ provider, proxy, fx } = env));
 
-    /** The engine of one stack's `pulumi up`, and the inputs its program sends for a resource `name` (restoring on delete). */
-    function stackOf(host: ProviderHost, stack = "test") {
-        const engine = new Engine(host, proxy);
-        const inputs = (name: string, db: string, key: Key, extra: Props = {}): Props => ({
-            databaseName: db,
-            kmsKeyId: key.arn,
-            onDelete: "restore",
-            owner: ownerFor(name, stack),
-            __provider: provider,
-            ...extra,
-        });
-        return { engine, inputs };
-    }
-
-    /** A database on its own original key, and two more keys to put on it. */
-    async function database(): Promise<{ original: Key; a: Key; b: Key; db: string; arn: string }> {
-        const [original, a, b] = await Promise.all([fx.createKey(), fx.createKey(), fx.createKey()]);
-        const created = await fx.createDatabase(original.arn);
-        return { original, a, b, db: created.DatabaseName, arn: created.Arn! };
-    }
+    const stackOf = (host: ProviderHost, stack?: string) => stacks(host, proxy, provider, stack);
+    const database = () => claimableDatabase(fx);
 
     /** The claim moto holds for the database now, as { owner, original }. */
     async function claimOn(arn: string): Promise<{ owner?: string; original?: string }> {
@@ -49,12 +31,6 @@ describe("provider host: a claim as trustworthy as the state", function () {
         const value = (key: string) => tags.find((t) => t.Key === key)?.Value;
         return { owner: value(OWNER_TAG), original: value(ORIGINAL_TAG) };
     }
-
-    const failureOf = (run: Promise<unknown>) =>
-        run.then(
-            () => expect.fail("expected the step to fail"),
-            (e: Error) => e,
-        );
 
     /** A request input that names `text` anywhere (an owner in TagResource's tags, a key in UpdateDatabase's). */
     const naming = (text: string) => (input: Record<string, unknown>) => JSON.stringify(input).includes(text);

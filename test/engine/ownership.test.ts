@@ -5,11 +5,11 @@
  * update or delete), as `pulumi up` and `pulumi destroy` would.
  */
 import { expect } from "chai";
-import { Fixtures, Key } from "../../lab/fixtures";
-import { ownerFor, Props, ProviderHost } from "../../lab/host";
-import { Engine } from "../../lab/lab";
+import { Fixtures } from "../../lab/fixtures";
+import { ownerFor, ProviderHost } from "../../lab/host";
 import { RecordingProxy } from "../../lab/proxy";
 import { linkedHostedMoto } from "../support/integration";
+import { claimableDatabase, failureOf, stackOf as stacks } from "../support/stacks";
 
 const OWNER_TAG = "pulumi-timestream-kms:owner";
 
@@ -21,36 +21,14 @@ describe("provider host: one owner per database", function () {
     before(() => ({ provider, proxy, fx } = env));
 
     /** The engine of one stack's `pulumi up`; `stack` names the stack in the owner the program sends. */
-    function stackOf(host: ProviderHost, stack: string) {
-        const engine = new Engine(host, proxy);
-        const inputs = (name: string, db: string, key: Key, extra: Props = {}): Props => ({
-            databaseName: db,
-            kmsKeyId: key.arn,
-            onDelete: "restore",
-            owner: ownerFor(name, stack),
-            __provider: provider,
-            ...extra,
-        });
-        return { engine, inputs };
-    }
-
-    /** A database on its own original key, and two more keys to put on it. */
-    async function database(): Promise<{ original: Key; a: Key; b: Key; db: string }> {
-        const [original, a, b] = await Promise.all([fx.createKey(), fx.createKey(), fx.createKey()]);
-        return { original, a, b, db: (await fx.createDatabase(original.arn)).DatabaseName };
-    }
+    const stackOf = (host: ProviderHost, stack: string) => stacks(host, proxy, provider, stack);
+    const database = () => claimableDatabase(fx);
 
     /** The owner tag moto holds for the database now. */
     async function ownerTag(db: string): Promise<string | undefined> {
         const arn = (await fx.describeDatabase(db))!.Arn!;
         return (await fx.tags(arn)).find((t) => t.Key === OWNER_TAG)?.Value;
     }
-
-    const failureOf = (run: Promise<unknown>) =>
-        run.then(
-            () => expect.fail("expected the step to fail"),
-            (e: Error) => e,
-        );
 
     it("lets one of two resources of one stack, created at once, adopt the database, and refuses the other without a write", async () => {
         const { a, b, db } = await database();
