@@ -340,7 +340,7 @@ describe("aws", () => {
             ["ECONNREFUSED", networkError, "Unreachable", /could not be reached.*ECONNREFUSED/],
             ["EHOSTUNREACH", Object.assign(new Error("connect EHOSTUNREACH 10.0.0.1:443"), { code: "EHOSTUNREACH" }), "Unreachable", /could not be reached.*EHOSTUNREACH/],
             ["ENETUNREACH", Object.assign(new Error("connect ENETUNREACH 10.0.0.1:443"), { code: "ENETUNREACH" }), "Unreachable", /could not be reached.*ENETUNREACH/],
-            ["TimeoutError", timeoutError, "Unreachable", /could not be reached/],
+            ["TimeoutError", timeoutError, "Unreachable", /: the AWS endpoint did not answer in time: the request timed out after 5 s, 1 attempt\(s\) \(TimeoutError: Connection timed out after 5000 ms\)\. Check the endpoint/],
             ["CredentialsProviderError", credentialsError, "NoCredentials", /no AWS credentials were found/],
             ["an expired SSO session", ssoExpired, "BadCredentials", /credentials have expired.*aws sso login/],
             ["an expired SSO token", tokenExpired, "BadCredentials", /credentials have expired.*aws sso login/],

@@ -258,9 +258,19 @@ describe("retries", () => {
 
         it("paces Timestream writes apart from reads at their documented quotas, and leaves endpoint discovery alone", () => {
             const kinds = (commands: string[]) => commands.map((c) => TIMESTREAM_CALLS(c));
-            expect(kinds(["UpdateDatabaseCommand", "TagResourceCommand", "UntagResourceCommand"])).to.deep.equal(Array(3).fill({ kind: "write", documentedRate: 1 }));
-            expect(kinds(["DescribeDatabaseCommand", "ListTagsForResourceCommand"])).to.deep.equal(Array(2).fill({ kind: "read", documentedRate: 5 }));
-            expect(TIMESTREAM_CALLS("DescribeEndpointsCommand")).to.equal(undefined);
+            const write = {
+                kind: "write",
+                documentedRate: 1,
+                quota: "Timestream writes (UpdateDatabase, TagResource, UntagResource), 1 a second per account and region unless raised (then set pulumi-timestream-kms:writesPerSecond)",
+            };
+            const read = {
+                kind: "read",
+                documentedRate: 5,
+                quota: "Timestream reads (DescribeDatabase, ListTagsForResource), 5 a second per account and region unless raised (then set pulumi-timestream-kms:readsPerSecond)",
+            };
+            expect(kinds(["UpdateDatabaseCommand", "TagResourceCommand", "UntagResourceCommand"])).to.deep.equal(Array(3).fill(write));
+            expect(kinds(["DescribeDatabaseCommand", "ListTagsForResourceCommand"])).to.deep.equal(Array(2).fill(read));
+            expect(TIMESTREAM_CALLS("DescribeEndpointsCommand"), "not paced: no kind").to.deep.equal({ quota: "Timestream endpoint discovery (DescribeEndpoints), per account and region" });
         });
 
         describe("against a Timestream whose first answer is chosen", () => {
