@@ -386,7 +386,7 @@ function unavailable(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined 
         const waited =
             bound === undefined
                 ? ""
-                : ` The operation gave up after waiting ${wholeSeconds(bound.waitedMs)} throttled over all its calls, past its bound of ` +
+                : ` The operation gave up after waiting ${wholeSeconds(bound.waitedMs)} throttled over all its calls: another attempt would pass its bound of ` +
                   `${wholeSeconds(bound.boundMs)} (${wholeSeconds(THROTTLED_WAIT_PER_ATTEMPT_MS)} for each of the ${bound.attempts} attempts a throttled call gets).`;
         return [
             "Unavailable",
@@ -413,9 +413,12 @@ const UNREACHABLE = new RegExp([...NOT_CONNECTED_CODES, "ECONNRESET", "ETIMEDOUT
 // Every timeout message of the SDK's HTTP handlers says how long it waited, in milliseconds.
 const TIMEOUT_MS = /(\d+) ms/;
 
+// The SDK names a connection reset or broken a TimeoutError too: those were lost, not timed out.
+const LOST = ["ECONNRESET", "EPIPE"];
+
 /** A request that timed out, connecting or waiting for its answer: say so, after how long, and how often. */
 function timedOut(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
-    if (f.name !== "TimeoutError") return undefined;
+    if (f.name !== "TimeoutError" || LOST.includes(f.error.code ?? "")) return undefined;
     const ms = TIMEOUT_MS.exec(f.error.message ?? "")?.[1];
     const after = ms === undefined ? "" : ` after ${Number(ms) / 1000} s`;
     const retried = retriesOf(f.error);

@@ -247,8 +247,9 @@ export function mayHaveReachedAws(error: unknown): boolean | undefined {
 export const NOT_CONNECTED_CODES: readonly string[] = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"];
 // Failures of an attempt that prove it never left this machine: the connection could not be made, or no request was signed.
 const UNSENT_NAMES = ["CredentialsProviderError", "TokenProviderError"];
-// The SDK's HTTP handler says so when connectionTimeout passed before a socket connected.
-const NOT_CONNECTED = /establish(ing)? a connection/;
+// The SDK's HTTP handler says so when connectionTimeout passed before a socket connected; the system, when its own
+// connect timeout passed first.
+const NOT_CONNECTED = /establish(ing)? a connection|^connect ETIMEDOUT/;
 
 /**
  * Whether one failed attempt may have been applied: it was sent, and AWS did not answer it with a 4xx.

@@ -157,7 +157,7 @@ describe("throttling", () => {
                 await asPartOf(operation, () => throttledCall(strategyOf(), clock, [40_000, 40_000], error)).catch(() => undefined);
                 expect(toDatabaseKmsKeyError(error, CONTEXT).message).to.equal(
                     `${PREFIX}AWS kept throttling the request: 2 attempt(s) over 80 s (ThrottlingException: Rate exceeded). The quota that throttled it: ${READS}. ` +
-                        "The operation gave up after waiting 280 s throttled over all its calls, past its bound of 275 s (11 s for each of the 25 attempts a throttled call gets). " +
+                        "The operation gave up after waiting 280 s throttled over all its calls: another attempt would pass its bound of 275 s (11 s for each of the 25 attempts a throttled call gets). " +
                         ADVICE,
                 );
             }));
@@ -241,7 +241,7 @@ describe("throttling", () => {
                 expect(await session.listTags(at, CONTEXT, arn)).to.deep.equal([]);
                 const error = await rejectionOf(session.listTags(at, CONTEXT, arn));
                 expect(error.message).to.match(
-                    /: AWS kept throttling the request: 1 attempt\(s\) over \d+ s \(ThrottlingException: Rate exceeded\)\. The quota that throttled it: Timestream reads .* The operation gave up after waiting 6\d s throttled over all its calls, past its bound of 55 s \(11 s for each of the 5 attempts a throttled call gets\)\. Raise aws:maxRetries/,
+                    /: AWS kept throttling the request: 1 attempt\(s\) over \d+ s \(ThrottlingException: Rate exceeded\)\. The quota that throttled it: Timestream reads .* The operation gave up after waiting 6\d s throttled over all its calls: another attempt would pass its bound of 55 s \(11 s for each of the 5 attempts a throttled call gets\)\. Raise aws:maxRetries/,
                 );
                 answered = 0;
                 expect(await session.listTags(at, { ...CONTEXT }, arn), "another operation's calls wait apart").to.deep.equal([]);
@@ -272,6 +272,25 @@ describe("throttling", () => {
                     "(TimeoutError: @smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 5000 ms.). " +
                     "Check the endpoint, AWS_ENDPOINT_URL* and the network",
             );
+        });
+
+        it("says the system's connect timeout is a connection that timed out", () => {
+            const error = Object.assign(timeout("connect ETIMEDOUT 10.0.0.1:443", 3), { code: "ETIMEDOUT" });
+            expect(toDatabaseKmsKeyError(error, CONTEXT).message).to.equal(
+                `${PREFIX}the AWS endpoint could not be reached: the connection timed out, 3 attempt(s) (TimeoutError: connect ETIMEDOUT 10.0.0.1:443). Check the endpoint, AWS_ENDPOINT_URL* and the network`,
+            );
+        });
+
+        it("says a connection reset or broken, which the SDK names a TimeoutError, could not be reached, not that it timed out", () => {
+            for (const [code, message] of [
+                ["ECONNRESET", "socket hang up"],
+                ["EPIPE", "write EPIPE"],
+            ]) {
+                expect(toDatabaseKmsKeyError(Object.assign(timeout(message, 3), { code }), CONTEXT)).to.include({
+                    code: "Unreachable",
+                    message: `${PREFIX}the AWS endpoint could not be reached (TimeoutError: ${message}). Check the endpoint, AWS_ENDPOINT_URL* and the network`,
+                });
+            }
         });
 
         it("says it timed out without a length when the SDK gives none", () => {
