@@ -11,7 +11,7 @@ import type { RetryErrorType, RetryStrategyV2 } from "@smithy/types";
 import { AwsSession, toDatabaseKmsKeyError } from "../../provider/aws";
 import { freePort } from "../../lab/moto";
 import { attemptMayHaveApplied, DEFAULT_THROTTLE_ATTEMPTS, mayHaveReachedAws, retriesOf, RetryConfigError, retryOf, RetrySettings, retrySettingsOf, TIMESTREAM_CALLS } from "../../provider/retry";
-import { REGION, useCleanAwsEnv, withConfigFile } from "./fixtures";
+import { QUOTAS, REGION, useCleanAwsEnv, withConfigFile } from "./fixtures";
 
 /** How many attempts `strategy` allows a call whose every attempt fails with `errorType`. */
 async function attemptsOf(strategy: RetryStrategyV2, errorType: RetryErrorType): Promise<number> {
@@ -260,16 +260,8 @@ describe("retries", () => {
 
         it("paces Timestream writes apart from reads at their documented quotas, and leaves endpoint discovery alone", () => {
             const kinds = (commands: string[]) => commands.map((c) => TIMESTREAM_CALLS(c));
-            const write = {
-                kind: "write",
-                documentedRate: 1,
-                quota: "Timestream writes (UpdateDatabase, TagResource, UntagResource), 1 a second per account and region unless raised (then set pulumi-timestream-kms:writesPerSecond)",
-            };
-            const read = {
-                kind: "read",
-                documentedRate: 5,
-                quota: "Timestream reads (DescribeDatabase, ListTagsForResource), 5 a second per account and region unless raised (then set pulumi-timestream-kms:readsPerSecond)",
-            };
+            const write = { kind: "write", documentedRate: 1, quota: QUOTAS.writes };
+            const read = { kind: "read", documentedRate: 5, quota: QUOTAS.reads };
             expect(kinds(["UpdateDatabaseCommand", "TagResourceCommand", "UntagResourceCommand"])).to.deep.equal(Array(3).fill(write));
             expect(kinds(["DescribeDatabaseCommand", "ListTagsForResourceCommand"])).to.deep.equal(Array(2).fill(read));
             expect(TIMESTREAM_CALLS("DescribeEndpointsCommand"), "not paced: no kind").to.deep.equal({ quota: "Timestream endpoint discovery (DescribeEndpoints), per account and region" });

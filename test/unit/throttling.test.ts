@@ -11,17 +11,14 @@ import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from "@smithy/types"
 import { AwsSession, AwsTarget, OperationContext, toDatabaseKmsKeyError } from "../../provider/aws";
 import { parseKeyRef } from "../../provider/keys";
 import { asPartOf, KMS_CALLS, retriesOf, retryOf, RetrySettings, STS_CALLS, THROTTLED_WAIT_PER_ATTEMPT_MS, TIMESTREAM_CALLS } from "../../provider/retry";
-import { REGION, rejectionOf, useCleanAwsEnv } from "./fixtures";
+import { QUOTAS, REGION, rejectionOf, useCleanAwsEnv } from "./fixtures";
 
 const CONTEXT: OperationContext = { operation: "update", databaseName: "metrics", region: REGION, kmsKeyId: "alias/metrics" };
 const PREFIX = `update of database "metrics" in ${REGION} with KMS key "alias/metrics" failed: `;
 const ADVICE =
     "Raise aws:maxRetries (pulumi config set aws:maxRetries 50; default 25), which gives throttled calls more attempts and each operation " +
     "11 s more of waiting per attempt, or run fewer at once (pulumi up --parallel 4), then run again";
-const WRITES = "Timestream writes (UpdateDatabase, TagResource, UntagResource), 1 a second per account and region unless raised (then set pulumi-timestream-kms:writesPerSecond)";
-const READS = "Timestream reads (DescribeDatabase, ListTagsForResource), 5 a second per account and region unless raised (then set pulumi-timestream-kms:readsPerSecond)";
-const KMS = "KMS requests (DescribeKey), per account and region, shared with every other caller of KMS in the account";
-const STS = "STS requests (AssumeRole, GetCallerIdentity), per account and region";
+const { writes: WRITES, reads: READS, kms: KMS, sts: STS } = QUOTAS;
 const THROTTLED: Omit<RetryErrorInfo, "error"> = { errorType: "THROTTLING" };
 
 /** Runs `work` with Date.now at a clock the test moves, and no jitter (every backoff delay 0). */
