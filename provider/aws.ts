@@ -88,8 +88,9 @@ export interface OperationContext {
  * - `WrongAccount`: the credentials are of an account `aws:allowedAccountIds`/`aws:forbiddenAccountIds` refuses, or
  *   of another account than the database's, which refresh and delete would otherwise take for "gone", or reach another
  *   database of the same name than the one the state recorded (`databaseArn`); nothing was recorded or written.
- * - `InvalidConfig`: stack config (`aws:assumeRoles`, `aws:allowedAccountIds`, …), an `AWS_ENDPOINT_URL*` variable,
- *   or an endpoint a state recorded before endpoints were checked, cannot be used.
+ * - `InvalidConfig`: stack config (`aws:assumeRoles`, `aws:allowedAccountIds`, …), an `AWS_ENDPOINT_URL*` variable
+ *   (SSO's, SSO OIDC's and Signin's included), an `endpoint_url` or `services` section of the shared config file, or an
+ *   endpoint a state recorded before endpoints were checked, cannot be used.
  * - `Failed`: anything else; the message carries AWS's own words.
  *
  * @example
@@ -380,7 +381,7 @@ function unavailable(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined 
         const retried = retriesOf(f.error);
         const over = retried === undefined ? "" : ` over ${wholeSeconds(retried.elapsedMs)}`;
         // STS alone says Throttling, also from the SDK's own STS clients (a profile's role_arn), which this package does not retry.
-        const quota = retried?.quota ?? (f.name === "Throttling" ? STS_CALLS("").quota : undefined);
+        const quota = retried?.quota ?? (f.name === "Throttling" ? STS_CALLS().quota : undefined);
         const which = quota === undefined ? "AWS accepts only so many calls a second per account and region" : `The quota that throttled it: ${quota}`;
         const bound = retried?.outOfTime;
         const waited =
@@ -418,8 +419,8 @@ const LOST = ["ECONNRESET", "EPIPE"];
 
 /** A request that timed out, connecting or waiting for its answer: say so, after how long, and how often. */
 function timedOut(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
-    if (f.name !== "TimeoutError" || LOST.includes(f.error.code ?? "")) return undefined;
-    const ms = TIMEOUT_MS.exec(f.error.message ?? "")?.[1];
+    if (f.name !== "TimeoutError" || LOST.includes(String(f.error.code))) return undefined;
+    const ms = TIMEOUT_MS.exec(String(f.error.message))?.[1];
     const after = ms === undefined ? "" : ` after ${Number(ms) / 1000} s`;
     const retried = retriesOf(f.error);
     const attempts = `${f.error.$metadata?.attempts ?? 1} attempt(s)${retried === undefined ? "" : ` over ${wholeSeconds(retried.elapsedMs)}`}`;

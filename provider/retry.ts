@@ -184,8 +184,8 @@ const STS = { kind: "all", quota: "STS requests (AssumeRole, GetCallerIdentity),
 /** KMS's calls: one pace. */
 export const KMS_CALLS: CallClass = () => KMS;
 
-/** STS's calls: one pace. */
-export const STS_CALLS: CallClass = () => STS;
+/** STS's calls: one pace, whatever the call. */
+export const STS_CALLS = (): ReturnType<CallClass> => STS;
 
 /**
  * What an SDK client of one target gets: its retry strategy and the middleware that paces its attempts. One per

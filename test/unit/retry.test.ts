@@ -179,6 +179,7 @@ describe("retries", () => {
             ["a connection not made in time (old SDKs)", { name: "TimeoutError", message: "Socket timed out without establishing a connection within 5000 ms" }, false],
             ["a connection the system timed out", { name: "TimeoutError", code: "ETIMEDOUT", message: "connect ETIMEDOUT 10.0.0.1:443" }, false],
             ["a request timed out, not at connect", { name: "TimeoutError", code: "ETIMEDOUT", message: "the connect ETIMEDOUT came later" }, true],
+            ["an error other than the SDK's timeout that mentions a connection", { name: "Error", message: "did not establish a connection" }, true],
             ["a request not answered in time", { name: "TimeoutError", message: "a request has exceeded the configured 15000 ms requestTimeout" }, true],
             ["a reset connection", { name: "TimeoutError", code: "ECONNRESET", message: "read ECONNRESET" }, true],
             ["a 500 answer", { name: "InternalServerException", $metadata: { httpStatusCode: 500 } }, true],

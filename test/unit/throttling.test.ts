@@ -167,7 +167,7 @@ describe("throttling", () => {
         });
 
         it("names each client's own quota: KMS, STS, and Timestream writes apart from reads", () => {
-            expect([KMS_CALLS("DescribeKeyCommand"), STS_CALLS("AssumeRoleCommand")]).to.deep.equal([
+            expect([KMS_CALLS("DescribeKeyCommand"), STS_CALLS()]).to.deep.equal([
                 { kind: "all", quota: KMS },
                 { kind: "all", quota: STS },
             ]);
@@ -288,6 +288,13 @@ describe("throttling", () => {
                     message: `${PREFIX}the AWS endpoint could not be reached (TimeoutError: ${message}). Check the endpoint, AWS_ENDPOINT_URL* and the network`,
                 });
             }
+        });
+
+        it("says it timed out when the SDK's error has no message", () => {
+            const error = Object.assign(new Error(), { name: "TimeoutError", message: undefined });
+            expect(toDatabaseKmsKeyError(error, CONTEXT).message).to.equal(
+                `${PREFIX}the AWS endpoint did not answer in time: the request timed out, 1 attempt(s) (TimeoutError: TimeoutError). Check the endpoint, AWS_ENDPOINT_URL* and the network`,
+            );
         });
 
         it("says it timed out without a length when the SDK gives none", () => {
