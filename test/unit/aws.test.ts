@@ -3,6 +3,7 @@ import {
     AccessDeniedException,
     DescribeDatabaseCommand,
     InternalServerException,
+    ListTagsForResourceCommand,
     ResourceNotFoundException,
     ServiceQuotaExceededException,
     ThrottlingException,
@@ -10,6 +11,7 @@ import {
     ValidationException,
 } from "@aws-sdk/client-timestream-write";
 import { DescribeKeyCommand, KMSClient, KMSServiceException, NotFoundException } from "@aws-sdk/client-kms";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { AwsSession, AwsTarget, DatabaseKmsKeyError, OperationContext, REQUIRED_IAM_ACTIONS, toDatabaseKmsKeyError } from "../../provider/aws";
 import { parseKeyRef } from "../../provider/keys";
 import { KEY_A, OTHER_REGION, REGION, aliasArn, awsError, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, useAwsMocks, useCleanAwsEnv } from "./fixtures";
@@ -122,6 +124,23 @@ describe("aws", () => {
 
         it("returns undefined when no region is set anywhere", async () => {
             expect(await new AwsSession().defaultRegion(undefined)).to.equal(undefined);
+        });
+    });
+
+    describe("AwsSession answers without the field asked for", () => {
+        it("fails callerAccount, naming STS, when GetCallerIdentity answers without Account", async () => {
+            aws.sts.on(GetCallerIdentityCommand).resolves({});
+            const error = await rejectionOf(new AwsSession().callerAccount(TARGET, CONTEXT));
+            expect(error).to.include({ code: "Failed" });
+            expect(error.message).to.include("Error: STS GetCallerIdentity answered without Account");
+            expect(aws.sts.commandCalls(GetCallerIdentityCommand)).to.have.length(1);
+        });
+
+        it("reads no tags when ListTagsForResource answers without Tags", async () => {
+            aws.timestream.on(ListTagsForResourceCommand).resolves({});
+            const arn = "arn:aws:timestream:us-east-1:111122223333:database/metrics";
+            expect(await new AwsSession().listTags(TARGET, CONTEXT, arn)).to.deep.equal([]);
+            expect(aws.timestream.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input)).to.deep.equal([{ ResourceARN: arn }]);
         });
     });
 
