@@ -126,8 +126,9 @@ function ignoresConfiguredEndpoints(): boolean {
  * `profiles` (an unset profile or file is the SDK's own: AWS_PROFILE or default, AWS_CONFIG_FILE or ~/.aws/config),
  * and the `<service>.endpoint_url` of the `services` section it names, for every client that carries credentials or a
  * token. The SDK reads them from its own profile; the profile that gives the credentials is checked too, as AWS
- * documents a profile's endpoints for it. Read through the SDK's cache, so as the SDK sees the file. A profile saying
- * `ignore_configured_endpoint_urls = true`, or AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, is not checked.
+ * documents a profile's endpoints for it. Read through @smithy/core's file cache, once per process, as the SDK reads
+ * it. A profile saying `ignore_configured_endpoint_urls = true`, or AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, is not
+ * checked.
  *
  * @example
  * await sharedConfigEndpointProblem([{}, { profile: "ops" }]); // 'the shared AWS config: endpoint_url of profile "ops" … must use https …'
