@@ -53,12 +53,12 @@ export type Fault = "throttle" | "500" | "drop" | "hang" | "denied" | "applied-5
 /** "moto": forward answers as they are; "aws": normalize key identifiers in answers as AWS does. */
 export type ProxyMode = "moto" | "aws";
 
-// The AWS error each answering fault sends: HTTP status and error type.
-const FAULT_ANSWERS: Record<string, [number, string]> = {
-    throttle: [400, "ThrottlingException"],
-    denied: [400, "AccessDeniedException"],
-    "500": [500, "InternalServerException"],
-    "applied-500": [500, "InternalServerException"],
+// The AWS error each answering fault sends: HTTP status, error type, and the code STS's query protocol names it by.
+const FAULT_ANSWERS: Record<string, [number, string, string]> = {
+    throttle: [400, "ThrottlingException", "Throttling"],
+    denied: [400, "AccessDeniedException", "AccessDenied"],
+    "500": [500, "InternalServerException", "InternalFailure"],
+    "applied-500": [500, "InternalServerException", "InternalFailure"],
 };
 
 /** A request held by {@link RecordingProxy.hold} until released: how a test forces the order calls land in. */
@@ -285,9 +285,14 @@ export class RecordingProxy {
             if (fault === "applied-hang") return;
         }
         if (fault !== undefined) {
-            const [status, type] = FAULT_ANSWERS[fault];
-            res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": type });
+            const [status, type, stsCode] = FAULT_ANSWERS[fault];
             const message = call.throttled ? "Rate exceeded (the test proxy's rate limits)" : `injected ${fault} by the test proxy`;
+            if (service === "sts") {
+                // STS speaks the query protocol: its errors are XML.
+                res.writeHead(status, { "content-type": "text/xml" });
+                return void res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${stsCode}</Code><Message>${message}</Message></Error><RequestId>proxy</RequestId></ErrorResponse>`);
+            }
+            res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": type });
             return void res.end(JSON.stringify({ __type: type, message }));
         }
 

@@ -22,7 +22,22 @@ import { clientCredentials, Identity, identityKey } from "./credentials";
 import { KeyRef, parseKeyRef } from "./keys";
 import { endpointOf, StackEndpoints } from "./endpoints";
 import { CLAIM_TAG_KEYS, Tag } from "./ownership";
-import { CallClass, mayHaveReachedAws, NOT_CONNECTED_CODES, ONE_PACE, RetryConfigError, retriesOf, retryOf, RetrySettings, SharedProfile, TIMESTREAM_CALLS } from "./retry";
+import {
+    asPartOf,
+    attemptMayHaveApplied,
+    CallClass,
+    KMS_CALLS,
+    mayHaveReachedAws,
+    NOT_CONNECTED_CODES,
+    RetryConfigError,
+    retriesOf,
+    retryOf,
+    RetrySettings,
+    SharedProfile,
+    STS_CALLS,
+    THROTTLED_WAIT_PER_ATTEMPT_MS,
+    TIMESTREAM_CALLS,
+} from "./retry";
 
 /** Where the database lives and how to reach it. Holds no credential. */
 export interface AwsTarget {
@@ -62,16 +77,20 @@ export interface OperationContext {
  * - `GrantLimit`: AWS answered ServiceQuotaExceededException, a quota of the account; the key's KMS grants are one
  *   possible cause (the code keeps its first name).
  * - `Rejected`: AWS refused the request as invalid.
- * - `Unavailable`: throttling or 5xx outlasted the SDK's retries.
- * - `Unreachable`: the endpoint could not be reached (refused, reset, timed out).
+ * - `Unavailable`: throttling or 5xx outlasted the retries; for throttling, the message names the quota that throttled
+ *   (Timestream writes or reads, KMS, STS), the attempts and seconds, and whether the operation's bound on time spent
+ *   throttled (11 s per attempt of `aws:maxRetries`, 4 min 35 s by default) ran out.
+ * - `Unreachable`: the endpoint could not be reached (refused, no such host, reset) or did not answer in time; the
+ *   message says which, and after how long a timeout.
  * - `OutcomeUnknown`: UpdateDatabase may or may not have applied, and Timestream could not be asked which; the
  *   resource is recorded as failed to initialise (see {@link DatabaseKmsKeyError.properties}) and the next
  *   `pulumi up` finishes it.
  * - `WrongAccount`: the credentials are of an account `aws:allowedAccountIds`/`aws:forbiddenAccountIds` refuses, or
  *   of another account than the database's, which refresh and delete would otherwise take for "gone", or reach another
  *   database of the same name than the one the state recorded (`databaseArn`); nothing was recorded or written.
- * - `InvalidConfig`: stack config (`aws:assumeRoles`, `aws:allowedAccountIds`, …), an `AWS_ENDPOINT_URL*` variable,
- *   or an endpoint a state recorded before endpoints were checked, cannot be used.
+ * - `InvalidConfig`: stack config (`aws:assumeRoles`, `aws:allowedAccountIds`, …), an `AWS_ENDPOINT_URL*` variable
+ *   (SSO's, SSO OIDC's and Signin's included), an `endpoint_url` or `services` section of the shared config file, or an
+ *   endpoint a state recorded before endpoints were checked, cannot be used.
  * - `Failed`: anything else; the message carries AWS's own words.
  *
  * @example
@@ -280,6 +299,7 @@ const RULES: readonly Rule[] = [
     keyNotFound,
     rejected,
     unavailable,
+    timedOut,
     unreachable,
 ];
 
@@ -377,15 +397,28 @@ function unavailable(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined 
     const attempts = f.error.$metadata?.attempts ?? 1;
     if (throttled) {
         const retried = retriesOf(f.error);
-        const over = retried === undefined ? "" : ` over ${Math.round(retried.elapsedMs / 1000)} s`;
+        const over = retried === undefined ? "" : ` over ${wholeSeconds(retried.elapsedMs)}`;
+        // STS alone says Throttling, also from the SDK's own STS clients (a profile's role_arn), which this package does not retry.
+        const quota = retried?.quota ?? (f.name === "Throttling" ? STS_CALLS().quota : undefined);
+        const which = quota === undefined ? "AWS accepts only so many calls a second per account and region" : `The quota that throttled it: ${quota}`;
+        const bound = retried?.outOfTime;
+        const waited =
+            bound === undefined
+                ? ""
+                : ` The operation gave up after waiting ${wholeSeconds(bound.waitedMs)} throttled over all its calls: another attempt would pass its bound of ` +
+                  `${wholeSeconds(bound.boundMs)} (${wholeSeconds(THROTTLED_WAIT_PER_ATTEMPT_MS)} for each of the ${bound.attempts} attempts a throttled call gets).`;
         return [
             "Unavailable",
-            `AWS kept throttling the request: ${attempts} attempt(s)${over} (${f.said}). ` +
-                "AWS accepts only so many calls a second (Timestream: one write a second per account and region). " +
-                "Give throttled calls more attempts (pulumi config set aws:maxRetries 50; default 25), or run fewer at once (pulumi up --parallel 4), then run again",
+            `AWS kept throttling the request: ${attempts} attempt(s)${over} (${f.said}). ${which}.${waited} ` +
+                `Raise aws:maxRetries (pulumi config set aws:maxRetries 50; default 25), which gives throttled calls more attempts and each operation ` +
+                `${wholeSeconds(THROTTLED_WAIT_PER_ATTEMPT_MS)} more of waiting per attempt, or run fewer at once (pulumi up --parallel 4), then run again`,
         ];
     }
     return ["Unavailable", `AWS kept failing after ${attempts} attempt(s) (${f.said}${status ? `, HTTP ${status}` : ""}). Try again later`];
+}
+
+function wholeSeconds(ms: number): string {
+    return `${Math.round(ms / 1000)} s`;
 }
 
 /** A retry setting of the environment or the shared config (AWS_MAX_ATTEMPTS, retry_mode, …) that cannot be used. */
@@ -396,16 +429,35 @@ function invalidRetryConfig(f: Failure): [DatabaseKmsKeyErrorCode, string] | und
 
 // A connection not made (the request never left), or lost after the request was sent.
 const UNREACHABLE = new RegExp([...NOT_CONNECTED_CODES, "ECONNRESET", "ETIMEDOUT", "EPIPE", "socket hang up"].join("|"));
+// Every timeout message of the SDK's HTTP handlers says how long it waited, in milliseconds.
+const TIMEOUT_MS = /(\d+) ms/;
+
+// The SDK names a connection reset or broken a TimeoutError too: those were lost, not timed out.
+const LOST = ["ECONNRESET", "EPIPE"];
+
+/** A request that timed out, connecting or waiting for its answer: say so, after how long, and how often. */
+function timedOut(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
+    if (f.name !== "TimeoutError" || LOST.includes(String(f.error.code))) return undefined;
+    const ms = TIMEOUT_MS.exec(String(f.error.message))?.[1];
+    const after = ms === undefined ? "" : ` after ${Number(ms) / 1000} s`;
+    const retried = retriesOf(f.error);
+    const attempts = `${f.error.$metadata?.attempts ?? 1} attempt(s)${retried === undefined ? "" : ` over ${wholeSeconds(retried.elapsedMs)}`}`;
+    const what = attemptMayHaveApplied(f.error)
+        ? `the AWS endpoint did not answer in time: the request timed out${after}`
+        : `the AWS endpoint could not be reached: the connection timed out${after}`;
+    return ["Unreachable", `${what}, ${attempts} (${f.said}). ${unreachableAdvice(f)}`];
+}
 
 function unreachable(f: Failure): [DatabaseKmsKeyErrorCode, string] | undefined {
     const e = f.error;
-    if (!UNREACHABLE.test(`${e.code} ${f.name} ${e.message}`) && f.name !== "TimeoutError") {
-        return undefined;
-    }
-    const check = f.discovery
+    if (!UNREACHABLE.test(`${e.code} ${f.name} ${e.message}`)) return undefined;
+    return ["Unreachable", `the AWS endpoint could not be reached (${f.said}). ${unreachableAdvice(f)}`];
+}
+
+function unreachableAdvice(f: Failure): string {
+    return f.discovery
         ? "Check the network, DNS and any HTTPS proxy; to reach Timestream through a VPC endpoint, give the resource an endpoint, which turns discovery off"
         : "Check the endpoint, AWS_ENDPOINT_URL* and the network";
-    return ["Unreachable", `the AWS endpoint could not be reached (${f.said}). ${check}`];
 }
 
 /** Any other DescribeEndpoints failure: AWS's words, without the SDK's advice to give up discovery. */
@@ -471,7 +523,7 @@ export class AwsSession {
     /** One KMS client per region and identity, at the endpoint `aws:endpoints` or AWS_ENDPOINT_URL_KMS gives, if any. */
     kms(target: AwsTarget): KMSClient {
         return cached(this.kmsClients, JSON.stringify([target.region, identityKeyOf(target)]), () =>
-            this.paced(target, ONE_PACE, (config) => new KMSClient({ ...config, endpoint: endpointOf("kms", target.endpoints ?? {}) })),
+            this.paced(target, KMS_CALLS, (config) => new KMSClient({ ...config, endpoint: endpointOf("kms", target.endpoints ?? {}) })),
         );
     }
 
@@ -496,8 +548,8 @@ export class AwsSession {
      */
     async callerAccount(target: AwsTarget, context: OperationContext): Promise<string> {
         const asked = cached(this.accounts, identityKeyOf(target), () => {
-            const sts = this.paced(target, ONE_PACE, (config) => new STSClient({ ...config, endpoint: endpointOf("sts", target.endpoints ?? {}) }));
-            const account = sts.send(new GetCallerIdentityCommand({})).then((out) => out.Account ?? Promise.reject(new Error("STS GetCallerIdentity answered without Account")));
+            const sts = this.paced(target, STS_CALLS, (config) => new STSClient({ ...config, endpoint: endpointOf("sts", target.endpoints ?? {}) }));
+            const account = asPartOf(context, () => sts.send(new GetCallerIdentityCommand({}))).then((out) => out.Account ?? Promise.reject(new Error("STS GetCallerIdentity answered without Account")));
             account.catch(() => this.accounts.delete(identityKeyOf(target)));
             return account;
         });
@@ -513,7 +565,7 @@ export class AwsSession {
         if (target.identity === undefined) return {};
         return cached(this.credentials, identityKeyOf(target), () =>
             clientCredentials(target.identity!, target.region, {
-                retryStrategy: retryOf(target.retry ?? {}, profileOf(target), ONE_PACE).strategy,
+                retryStrategy: retryOf(target.retry ?? {}, profileOf(target), STS_CALLS).strategy,
                 endpoint: endpointOf("sts", target.endpoints ?? {}),
             }),
         );
@@ -541,7 +593,7 @@ export class AwsSession {
     /** DescribeDatabase; undefined when the database does not exist. */
     async describeDatabase(target: AwsTarget, context: OperationContext): Promise<Database | undefined> {
         try {
-            const out = await this.timestream(target).send(new DescribeDatabaseCommand({ DatabaseName: context.databaseName }));
+            const out = await asPartOf(context, () => this.timestream(target).send(new DescribeDatabaseCommand({ DatabaseName: context.databaseName })));
             return out.Database;
         } catch (error) {
             if ((error as AwsErrorShape).name === "ResourceNotFoundException") return undefined;
@@ -552,7 +604,7 @@ export class AwsSession {
     /** UpdateDatabase; returns the database as Timestream reports it afterwards. */
     async updateDatabase(target: AwsTarget, context: OperationContext, kmsKeyId: string): Promise<Database> {
         try {
-            const out = await this.timestream(target).send(new UpdateDatabaseCommand({ DatabaseName: context.databaseName, KmsKeyId: kmsKeyId }));
+            const out = await asPartOf(context, () => this.timestream(target).send(new UpdateDatabaseCommand({ DatabaseName: context.databaseName, KmsKeyId: kmsKeyId })));
             return out.Database ?? {};
         } catch (error) {
             throw toDatabaseKmsKeyError(error, context);
@@ -564,7 +616,7 @@ export class AwsSession {
      */
     async listTags(target: AwsTarget, context: OperationContext, databaseArn: string): Promise<Tag[] | undefined> {
         try {
-            return (await this.timestream(target).send(new ListTagsForResourceCommand({ ResourceARN: databaseArn }))).Tags ?? [];
+            return (await asPartOf(context, () => this.timestream(target).send(new ListTagsForResourceCommand({ ResourceARN: databaseArn })))).Tags ?? [];
         } catch (error) {
             if ((error as AwsErrorShape).name === "ResourceNotFoundException") return undefined;
             throw toDatabaseKmsKeyError(error, context, "timestream:ListTagsForResource");
@@ -574,7 +626,8 @@ export class AwsSession {
     /** TagResource: writes `tags` on the database, replacing tags of the same keys. */
     async tagDatabase(target: AwsTarget, context: OperationContext, databaseArn: string, tags: Tag[]): Promise<void> {
         try {
-            await this.timestream(target).send(new TagResourceCommand({ ResourceARN: databaseArn, Tags: tags.map(({ Key, Value }) => ({ Key, Value })) }));
+            const Tags = tags.map(({ Key, Value }) => ({ Key, Value }));
+            await asPartOf(context, () => this.timestream(target).send(new TagResourceCommand({ ResourceARN: databaseArn, Tags })));
         } catch (error) {
             throw toDatabaseKmsKeyError(error, context, "timestream:TagResource");
         }
@@ -583,7 +636,7 @@ export class AwsSession {
     /** UntagResource of every claim tag; a database already gone has none left. */
     async untagDatabase(target: AwsTarget, context: OperationContext, databaseArn: string): Promise<void> {
         try {
-            await this.timestream(target).send(new UntagResourceCommand({ ResourceARN: databaseArn, TagKeys: [...CLAIM_TAG_KEYS] }));
+            await asPartOf(context, () => this.timestream(target).send(new UntagResourceCommand({ ResourceARN: databaseArn, TagKeys: [...CLAIM_TAG_KEYS] })));
         } catch (error) {
             if ((error as AwsErrorShape).name === "ResourceNotFoundException") return;
             throw toDatabaseKmsKeyError(error, context, "timestream:UntagResource");
@@ -624,9 +677,7 @@ export class AwsSession {
         const asked = id(ref.resource, ref.account);
         const described = cached(answers, asked, () => {
             const call = cached(this.keysInFlight, asked, () =>
-                this.kms(target)
-                    .send(new DescribeKeyCommand({ KeyId: ref.value }))
-                    .then((out) => out.KeyMetadata ?? Promise.reject(new Error(`KMS DescribeKey answered without KeyMetadata for ${ref.value}`))),
+                asPartOf(context, () => this.kms(target).send(new DescribeKeyCommand({ KeyId: ref.value }))).then((out) => out.KeyMetadata ?? Promise.reject(new Error(`KMS DescribeKey answered without KeyMetadata for ${ref.value}`))),
             );
             // In flight only until it settles: a later operation asks KMS again.
             const settled = () => this.keysInFlight.get(asked) === call && this.keysInFlight.delete(asked);

@@ -1,10 +1,12 @@
 /**
- * Where AWS calls go: the `endpoint` input, `aws:endpoints` stack config (as `@pulumi/aws` reads it) and the SDK's
- * `AWS_ENDPOINT_URL*` variables, in that order, and the rule every one of them must follow: https, or plain http only
- * to this machine (a session token and the request's signature travel in clear over http), and no user name or
- * password in the URL. Pure: nothing here calls AWS.
+ * Where AWS calls go: the `endpoint` input, `aws:endpoints` stack config (as `@pulumi/aws` reads it), the SDK's
+ * `AWS_ENDPOINT_URL*` variables and the shared config file's `endpoint_url` and `services` sections, and the rule
+ * every one of them must follow: https, or plain http only to this machine (a session token, an SSO token and the
+ * request's signature travel in clear over http), and no user name or password in the URL. Nothing here calls AWS.
  */
-import { quoted } from "./quote";
+import { getProfileName, loadSharedConfigFiles } from "@smithy/core/config";
+import { quoted, quotedUrl } from "./quote";
+import type { SharedProfile } from "./retry";
 
 /** The services this provider calls, as `aws:endpoints` and the SDK's variables name them. */
 export type Service = "timestreamwrite" | "kms" | "sts";
@@ -16,13 +18,16 @@ export interface StackEndpoints {
     readonly problem?: string;
 }
 
-// The SDK's service-specific variable of each service (its service id in upper snake case).
-const VARIABLES: Record<Service, string> = {
-    timestreamwrite: "AWS_ENDPOINT_URL_TIMESTREAM_WRITE",
-    kms: "AWS_ENDPOINT_URL_KMS",
-    sts: "AWS_ENDPOINT_URL_STS",
-};
-const SERVICES = Object.keys(VARIABLES) as Service[];
+// The SDK's service id of each service this provider calls, from which the SDK names its variable and its key in a
+// shared config `services` section.
+const SERVICE_IDS: Record<Service, string> = { timestreamwrite: "Timestream Write", kms: "KMS", sts: "STS" };
+const SERVICES = Object.keys(SERVICE_IDS) as Service[];
+// Every client that carries this provider's credentials or a token: the services it calls, and the clients the SDK
+// makes to get credentials for a profile (SSO's GetRoleCredentials sends the SSO access token, SSO OIDC's CreateToken
+// the refresh token, Signin's the `aws login` session's).
+const CREDENTIAL_SERVICE_IDS = [...Object.values(SERVICE_IDS), "SSO", "SSO OIDC", "Signin"];
+const variableOf = (serviceId: string) => ["AWS_ENDPOINT_URL", ...serviceId.toUpperCase().split(" ")].join("_");
+const VARIABLES = Object.fromEntries(SERVICES.map((s) => [s, variableOf(SERVICE_IDS[s])])) as Record<Service, string>;
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 /**
@@ -37,15 +42,15 @@ export function endpointProblem(name: string, value: string): string | undefined
     try {
         url = new URL(value);
     } catch {
-        return `${name} ${quoted(value)} must be an https URL such as https://ingest-cell1.timestream.us-east-1.amazonaws.com`;
+        return `${name} ${quotedUrl(value)} must be an https URL such as https://ingest-cell1.timestream.us-east-1.amazonaws.com`;
     }
     if (url.username !== "" || url.password !== "") {
-        return `${name} ${quoted(value)} must not hold a user name or password: AWS requests are signed, and a URL's credentials would be stored in the state. Remove them`;
+        return `${name} ${quotedUrl(value)} must not hold a user name or password: AWS requests are signed, and a URL's credentials would be stored in the state. Remove them`;
     }
     if (url.protocol === "https:") return undefined;
     if (url.protocol === "http:" && LOOPBACK.test(url.hostname)) return undefined;
     return (
-        `${name} ${quoted(value)} must use https: over ${url.protocol === "http:" ? "plain http" : url.protocol} the request's signature and any ` +
+        `${name} ${quotedUrl(value)} must use https: over ${url.protocol === "http:" ? "plain http" : url.protocol} the request's signature and any ` +
         "session token could be read and replayed on the way. Use https://, or plain http only for an emulator on this machine (localhost, 127.0.0.1, ::1)"
     );
 }
@@ -108,8 +113,54 @@ export function environmentEndpointProblem(): string | undefined {
 
 /** The set variables, service-specific ones first, unless the SDK is told to ignore them. */
 function environmentVariables(): string[] {
-    if (process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true") return [];
-    return [...SERVICES.map((s) => VARIABLES[s]), "AWS_ENDPOINT_URL"].filter((name) => process.env[name]);
+    if (ignoresConfiguredEndpoints()) return [];
+    return [...CREDENTIAL_SERVICE_IDS.map(variableOf), "AWS_ENDPOINT_URL"].filter((name) => process.env[name]);
+}
+
+function ignoresConfiguredEndpoints(): boolean {
+    return process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true";
+}
+
+/**
+ * Why an endpoint of the shared config file cannot be used, or undefined: the `endpoint_url` of each profile of
+ * `profiles` (an unset profile or file is the SDK's own: AWS_PROFILE or default, AWS_CONFIG_FILE or ~/.aws/config),
+ * and the `<service>.endpoint_url` of the `services` section it names, for every client that carries credentials or a
+ * token. The SDK reads them from its own profile; the profile that gives the credentials is checked too, as AWS
+ * documents a profile's endpoints for it. Read through @smithy/core's file cache, once per process, as the SDK reads
+ * it. A profile saying `ignore_configured_endpoint_urls = true`, or AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, is not
+ * checked.
+ *
+ * @example
+ * await sharedConfigEndpointProblem([{}, { profile: "ops" }]); // 'the shared AWS config: endpoint_url of profile "ops" … must use https …'
+ */
+export async function sharedConfigEndpointProblem(profiles: readonly SharedProfile[]): Promise<string | undefined> {
+    if (ignoresConfiguredEndpoints()) return undefined;
+    const problems = new Set<string>();
+    for (const { profile, configFile } of profiles) {
+        const { configFile: sections } = await loadSharedConfigFiles({ configFilepath: configFile });
+        const name = getProfileName({ profile });
+        const section = ownSection(sections, name);
+        if (section.ignore_configured_endpoint_urls === "true") continue;
+        const where = ` in ${configFile ?? process.env.AWS_CONFIG_FILE ?? "~/.aws/config"}`;
+        const urls: [string, string | undefined][] = [[`endpoint_url of profile ${quoted(name)}`, section.endpoint_url]];
+        if (section.services !== undefined) {
+            const services = ownSection(sections, `services.${section.services}`);
+            for (const id of CREDENTIAL_SERVICE_IDS) {
+                const key = `${id.toLowerCase().split(" ").join("_")}.endpoint_url`;
+                urls.push([`${key} of services section ${quoted(section.services)}`, services[key]]);
+            }
+        }
+        for (const [setting, url] of urls) {
+            const problem = url && endpointProblem(`${setting}${where}`, url);
+            if (problem) problems.add(problem);
+        }
+    }
+    return problems.size > 0 ? `the shared AWS config: ${[...problems].join("; ")}` : undefined;
+}
+
+/** The section `name` of parsed shared config, or none: a name such as `__proto__` names no section. */
+function ownSection(sections: Record<string, Record<string, string | undefined>>, name: string): Record<string, string | undefined> {
+    return Object.prototype.hasOwnProperty.call(sections, name) ? sections[name] : {};
 }
 
 function environmentEndpoints(): Partial<Record<Service, string>> {

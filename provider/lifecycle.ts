@@ -9,7 +9,7 @@ import type { KeyMetadata } from "@aws-sdk/client-kms";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { AwsSession, AwsTarget, DatabaseKmsKeyError, databaseNotFound, mayHaveApplied, OperationContext, RegionFrom, warn } from "./aws";
 import { accountProblem, AssumeRole, assumeRoleProblem, guardsAccounts, identityOf, profileProblem, StackCredentials, stackCredentialsOf } from "./credentials";
-import { endpointProblem, environmentEndpointProblem, StackEndpoints, stackEndpointsOf } from "./endpoints";
+import { endpointProblem, environmentEndpointProblem, sharedConfigEndpointProblem, StackEndpoints, stackEndpointsOf } from "./endpoints";
 import { quoted } from "./quote";
 import { arnAccount, arnRegion, isAlias, KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
 import { Claim, claimOf, claimTags, claimToWrite, describeOwner, lostClaim, originalKey, OriginalFacts, ownerProblem, refusal, Standing, standing, untrusted } from "./ownership";
@@ -153,6 +153,10 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
             const problem = await profileProblem(inputs.profile, this.stack.files);
             if (problem !== undefined) failures.push({ property: "profile", reason: problem });
         }
+        if (failures.length === 0) {
+            const problem = await this.sharedConfigProblem(inputs);
+            if (problem !== undefined) failures.push({ property: "endpoint", reason: problem });
+        }
         if (failures.length > 0) return { inputs, failures };
         const found = await this.regionOf(inputs);
         const problem = regionFoundProblem(found);
@@ -163,7 +167,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (unchanged || region === UNKNOWN || hasUnknown(inputs.kmsKeyId) || identityPending(inputs)) return { inputs, failures };
         const context = contextOf("check", inputs, region);
         try {
-            await this.usableKey(this.targetOf(inputs, context), context, inputs.kmsKeyId);
+            await this.usableKey(await this.targetOf(inputs, context), context, inputs.kmsKeyId);
         } catch (error) {
             // A key or alias KMS does not know yet may be created by this same deployment; create and update report
             // it if it is still missing then.
@@ -194,7 +198,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         if (region !== olds.region) replaces.push("region");
         if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: true };
         const context = contextOf("diff", news, region);
-        const target = this.targetOf(news, context);
+        const target = await this.targetOf(news, context);
         const identityChanged = IDENTITY_KEYS.filter((name) => JSON.stringify(news[name]) !== JSON.stringify(olds[name]));
         if (identityChanged.length > 0 && (await this.reachesOtherAccount(target, context, news, olds.databaseArn))) {
             return { changes: true, replaces: identityChanged, deleteBeforeReplace: true };
@@ -242,7 +246,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         const inputs = { ...inputsOf(props), databaseName: props.databaseName ?? id };
         const region = await this.requireRegion(inputs, "read");
         const context = contextOf("read", inputs, region);
-        const target = this.targetOf(inputs, context);
+        const target = await this.targetOf(inputs, context);
         const database = await this.aws.describeDatabase(target, context);
         if (database === undefined) {
             await this.refuseOtherAccount(target, context, props.databaseArn, DATABASE_GONE);
@@ -279,13 +283,13 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
     async update(id: string, olds: DatabaseKmsKeyOutputs, news: DatabaseKmsKeyInputs): Promise<dynamic.UpdateResult<DatabaseKmsKeyOutputs>> {
         const region = await this.requireRegion(news, "update");
         const context = contextOf("update", news, region);
-        const wanted = await this.wantedKeyArn(this.targetOf(news, context), context, news.kmsKeyId, olds);
+        const wanted = await this.wantedKeyArn(await this.targetOf(news, context), context, news.kmsKeyId, olds);
         // The database already uses the wanted key: record it as this resource's, with no Timestream call unless the
         // claim must be recorded or released.
         if (wanted === olds.kmsKeyArn && olds.unresolvedKmsKeyArn === undefined) {
             let previousKmsKeyArn = olds.previousKmsKeyArn;
             if (claimOwnerOf(news) !== olds.owner) {
-                const target = this.targetOf(news, context);
+                const target = await this.targetOf(news, context);
                 await this.guardAccount(target, context);
                 previousKmsKeyArn = (await this.settleClaim(target, context, news, olds.databaseArn, { live: wanted, wanted }, olds)).originalKeyArn;
             }
@@ -318,7 +322,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
                 ? 'To delete the resource without restoring, set onDelete to "retain", run `pulumi up`, then delete it again'
                 : "To drop the resource from the state without any AWS call, run `pulumi state delete` with its URN",
         };
-        const target = this.targetOf(inputs, context);
+        const target = await this.targetOf(inputs, context);
         await this.guardAccount(target, context);
         const whose = props.owner === undefined ? "unclaimed" : await this.claimStanding(target, context, props.databaseArn, props.owner);
         // Not the claim this resource recorded: so only of the recorded database, not of one other credentials reach.
@@ -436,7 +440,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * state an update starts from.
      */
     private async adopt(context: OperationContext, inputs: DatabaseKmsKeyInputs, region: string, olds?: DatabaseKmsKeyOutputs): Promise<DatabaseKmsKeyOutputs> {
-        const target = this.targetOf(inputs, context);
+        const target = await this.targetOf(inputs, context);
         await this.guardAccount(target, context);
         // The database first: credentials of another account fail on it, whatever they make of the key.
         const described = this.aws.describeDatabase(target, context).then((found) => {
@@ -580,8 +584,17 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         return found!.region;
     }
 
-    /** Where and as whom `context`'s calls go; fails while stack config cannot be used. */
-    private targetOf(inputs: Partial<DatabaseKmsKeyInputs>, context: OperationContext): AwsTarget {
+    /**
+     * Why an endpoint of the shared config file cannot be used by the calls `inputs` make: the SDK's own profile, and
+     * the profile that gives their credentials.
+     */
+    private sharedConfigProblem(inputs: Partial<DatabaseKmsKeyInputs>): Promise<string | undefined> {
+        const identity = identityOf(this.stack, inputs);
+        return sharedConfigEndpointProblem([{}, { profile: identity.profile, configFile: identity.files?.config }]);
+    }
+
+    /** Where and as whom `context`'s calls go; fails, before any request, while the settings cannot be used. */
+    private async targetOf(inputs: Partial<DatabaseKmsKeyInputs>, context: OperationContext): Promise<AwsTarget> {
         const problem = this.stack.problem ?? this.retry.problem ?? this.endpoints.problem;
         if (problem !== undefined) {
             throw new DatabaseKmsKeyError("InvalidConfig", context, `${problem}. Fix it with \`pulumi config set\` and run again`);
@@ -591,6 +604,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         // Check refuses such an endpoint; a state recorded before it did still holds one, which refresh and delete use.
         const endpoint = inputs.endpoint === undefined ? undefined : endpointProblem("endpoint", inputs.endpoint);
         if (endpoint !== undefined) throw new DatabaseKmsKeyError("InvalidConfig", context, `${endpoint}. Fix the endpoint input and run \`pulumi up\``);
+        const shared = await this.sharedConfigProblem(inputs);
+        if (shared !== undefined) throw new DatabaseKmsKeyError("InvalidConfig", context, `${shared}. Fix or remove it and run again`);
         return { region: context.region, endpoint: inputs.endpoint, identity: identityOf(this.stack, inputs), retry: this.retry, endpoints: this.endpoints.urls };
     }
 

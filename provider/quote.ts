@@ -1,6 +1,7 @@
 /**
  * How messages echo a value a user gave: every check failure and error quotes inputs and settings through
- * {@link quoted}, so a password in a URL never reaches a message, a log line or the state.
+ * {@link quoted} (URLs through {@link quotedUrl}), so a password or a token in a URL never reaches a message, a log
+ * line or the state.
  */
 
 // Long enough to recognize a value, short enough for one line.
@@ -17,7 +18,24 @@ const URL_LEAD = /^\s*(?:[a-z][a-z0-9+.-]*:[\\/]+|[\\/]*)/i;
  * quoted("https://user:secret@timestream.example.com/"); // '"https://***@timestream.example.com/"'
  */
 export function quoted(value: string): string {
-    return `"${Array.from(withoutUserInfo(value).toWellFormed()).slice(0, SHOWN_LENGTH).join("")}"`;
+    return shown(withoutUserInfo(value));
+}
+
+/**
+ * A URL as a message quotes it: as {@link quoted} does, and without what follows a `?` or `#` (a query may carry a
+ * token or a signature), replaced by `***`.
+ *
+ * @example
+ * quotedUrl("https://sso.corp.example/?token=abc"); // '"https://sso.corp.example/?***"'
+ */
+export function quotedUrl(value: string): string {
+    const url = withoutUserInfo(value);
+    const query = url.search(/[?#]/);
+    return shown(query < 0 ? url : `${url.slice(0, query + 1)}***`);
+}
+
+function shown(value: string): string {
+    return `"${Array.from(value.toWellFormed()).slice(0, SHOWN_LENGTH).join("")}"`;
 }
 
 /**

@@ -2,9 +2,12 @@
  * How AWS calls are retried and paced, built from the SDK's own pieces: throttling is a pace, not a failure. A
  * throttled call gets a long budget of attempts (`aws:maxRetries`, 25 by default, as `@pulumi/aws` counts them) and,
  * in adaptive mode, each client paces its calls, writes apart from reads: with the SDK's adaptive rate limiter, and,
- * once AWS has throttled, spaced at the documented quota, so a fleet lands at the rate AWS accepts. Every other error keeps the SDK's standard strategy (3 attempts, its backoff
- * and retry quota), so a persistent 5xx or an unreachable endpoint still fails within a minute.
+ * once AWS has throttled, spaced at the documented quota, so a fleet lands at the rate AWS accepts. The time an
+ * operation spends throttled is bounded too, over all its calls: 11 s for each attempt of that budget (4 min 35 s by
+ * default). Every other error keeps the SDK's standard strategy (3 attempts, its backoff and retry quota), so a
+ * persistent 5xx or an unreachable endpoint still fails within a minute.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { loadConfig } from "@smithy/core/config";
 import {
     DEFAULT_MAX_ATTEMPTS,
@@ -46,6 +49,11 @@ export interface RetrySettings {
 
 /** The attempts a throttled call gets unless `aws:maxRetries` or the SDK's settings say otherwise (`@pulumi/aws`'s default). */
 export const DEFAULT_THROTTLE_ATTEMPTS = 25;
+/**
+ * How long an operation may wait under throttling, over all its calls, for each attempt a throttled call gets: 25
+ * attempts give 4 min 35 s, so an operation throttled on every attempt gives up before five minutes in all.
+ */
+export const THROTTLED_WAIT_PER_ATTEMPT_MS = 11_000;
 const MODES: readonly string[] = ["standard", "adaptive"];
 
 /**
@@ -145,21 +153,39 @@ async function sdkSetting(variable: string, configKey: string, where: SharedProf
 }
 
 /**
- * Which pace a call keeps, by its command name, and the rate AWS documents for it (calls a second), at which such
- * calls are spaced once AWS has throttled one; undefined: not paced.
+ * Which pace a call keeps, by its command name: its `kind` (calls of one kind share a pace; none: not paced), the rate
+ * AWS documents for it (calls a second), at which such calls are spaced once AWS has throttled one, and the quota a
+ * message names when AWS keeps throttling it.
  */
-export type CallClass = (commandName: string) => { readonly kind: string; readonly documentedRate?: number } | undefined;
+export type CallClass = (commandName: string) => { readonly kind?: string; readonly documentedRate?: number; readonly quota: string };
 
 // Timestream's quotas per account and region: create, update and delete calls 1 a second, list and describe 5.
-const TIMESTREAM_WRITE = { kind: "write", documentedRate: 1 };
-const TIMESTREAM_READ = { kind: "read", documentedRate: 5 };
+const TIMESTREAM_WRITE = {
+    kind: "write",
+    documentedRate: 1,
+    quota: "Timestream writes (UpdateDatabase, TagResource, UntagResource), 1 a second per account and region unless raised (then set pulumi-timestream-kms:writesPerSecond)",
+};
+const TIMESTREAM_READ = {
+    kind: "read",
+    documentedRate: 5,
+    quota: "Timestream reads (DescribeDatabase, ListTagsForResource), 5 a second per account and region unless raised (then set pulumi-timestream-kms:readsPerSecond)",
+};
+// Endpoint discovery has its own quota, and is not paced.
+const TIMESTREAM_DISCOVERY = { quota: "Timestream endpoint discovery (DescribeEndpoints), per account and region" };
 
-/** Timestream's calls by its quotas; endpoint discovery has its own and is not paced. */
+/** Timestream's calls by its quotas. */
 export const TIMESTREAM_CALLS: CallClass = (command) =>
-    command === "DescribeEndpointsCommand" ? undefined : /^(Update|Tag|Untag|Create|Delete)/.test(command) ? TIMESTREAM_WRITE : TIMESTREAM_READ;
+    command === "DescribeEndpointsCommand" ? TIMESTREAM_DISCOVERY : /^(Update|Tag|Untag|Create|Delete)/.test(command) ? TIMESTREAM_WRITE : TIMESTREAM_READ;
 
-/** One limiter for every call of the client (KMS, STS), which documents no per-call quota we rely on. */
-export const ONE_PACE: CallClass = () => ({ kind: "all" });
+// KMS and STS document no per-call quota we rely on: one limiter for every call of the client.
+const KMS = { kind: "all", quota: "KMS requests (DescribeKey), per account and region, shared with every other caller of KMS in the account" };
+const STS = { kind: "all", quota: "STS requests (AssumeRole, GetCallerIdentity), per account and region" };
+
+/** KMS's calls: one pace. */
+export const KMS_CALLS: CallClass = () => KMS;
+
+/** STS's calls: one pace, whatever the call. */
+export const STS_CALLS = (): ReturnType<CallClass> => STS;
 
 /**
  * What an SDK client of one target gets: its retry strategy and the middleware that paces its attempts. One per
@@ -173,11 +199,36 @@ export const ONE_PACE: CallClass = () => ({ kind: "all" });
 export function retryOf(settings: RetrySettings, profile: SharedProfile, classOf: CallClass): { strategy: RetryStrategyV2; pacing: Pluggable<object, object> } {
     let budget: Promise<Budget> | undefined;
     const resolve = () => (budget ??= budgetOf(settings, profile));
-    return { strategy: new FleetRetryStrategy(resolve), pacing: pacingOf(resolve, classOf, settings.quotas ?? {}) };
+    return { strategy: new FleetRetryStrategy(resolve, classOf), pacing: pacingOf(resolve, classOf, settings.quotas ?? {}) };
+}
+
+/** How long the calls of one operation have waited under throttling, in all. */
+interface ThrottledTime {
+    waitedMs: number;
+}
+
+// The throttled time of the operation whose calls run in this async context.
+const operations = new AsyncLocalStorage<ThrottledTime>();
+const throttledTimes = new WeakMap<object, ThrottledTime>();
+
+/**
+ * Runs `work`, AWS calls of the operation `operation` identifies, so that the time they wait under throttling adds
+ * up with the operation's other calls: once the operation has waited its bound, a throttled call gives up. A call
+ * made outside any operation is bounded alone.
+ *
+ * @example
+ * const database = await asPartOf(context, () => client.send(new DescribeDatabaseCommand({ DatabaseName })));
+ */
+export function asPartOf<T>(operation: object, work: () => Promise<T>): Promise<T> {
+    let time = throttledTimes.get(operation);
+    if (time === undefined) throttledTimes.set(operation, (time = { waitedMs: 0 }));
+    return operations.run(time, work);
 }
 
 // For the error a call finally failed with: whether any of its attempts may have reached AWS and been applied.
 const reachedAws = new WeakMap<object, boolean>();
+// For the error of an attempt: the command the attempt sent, as the SDK names it (e.g. "UpdateDatabaseCommand").
+const commands = new WeakMap<object, string>();
 
 /**
  * Whether the call that failed with `error` may have been applied by AWS: true when any of its attempts may have
@@ -196,8 +247,9 @@ export function mayHaveReachedAws(error: unknown): boolean | undefined {
 export const NOT_CONNECTED_CODES: readonly string[] = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"];
 // Failures of an attempt that prove it never left this machine: the connection could not be made, or no request was signed.
 const UNSENT_NAMES = ["CredentialsProviderError", "TokenProviderError"];
-// The SDK's HTTP handler says so when connectionTimeout passed before a socket connected.
-const NOT_CONNECTED = /establish(ing)? a connection/;
+// The SDK's HTTP handler says so when connectionTimeout passed before a socket connected; the system, when its own
+// connect timeout passed first.
+const NOT_CONNECTED = /establish(ing)? a connection|^connect ETIMEDOUT/;
 
 /**
  * Whether one failed attempt may have been applied: it was sent, and AWS did not answer it with a 4xx.
@@ -213,9 +265,14 @@ export function attemptMayHaveApplied(error: unknown): boolean {
     return !(e.name === "TimeoutError" && NOT_CONNECTED.test(e.message ?? ""));
 }
 
-/** What the retries of a call that failed in the end came to: how long they took, from the first attempt. */
+/** What the retries of a call that failed in the end came to. */
 export interface GaveUp {
+    /** How long the call's attempts took, from the first. */
     readonly elapsedMs: number;
+    /** For a throttled call: the quota that throttled it, as messages name it. */
+    readonly quota?: string;
+    /** For a throttled call that gave up on its operation's bound: how long the operation waited, and the bound. */
+    readonly outOfTime?: { readonly waitedMs: number; readonly boundMs: number; readonly attempts: number };
 }
 
 // Keyed by the error the SDK throws once the strategy gives up, which is the error the caller receives.
@@ -225,7 +282,7 @@ const gaveUp = new WeakMap<object, GaveUp>();
  * How the retries of the call that failed with `error` went, when a strategy of this module gave up on it.
  *
  * @example
- * const retried = retriesOf(error); // { elapsedMs: 61000 }
+ * const retried = retriesOf(error); // { elapsedMs: 61000, quota: "Timestream writes (…)" }
  */
 export function retriesOf(error: unknown): GaveUp | undefined {
     // A WeakMap answers undefined for a key that is not an object.
@@ -240,6 +297,9 @@ class FleetToken implements RetryToken {
         private readonly retries: number,
         private readonly delay: number,
         readonly startedMs: number,
+        /** When the last attempt was sent or retried: the time since, when it is throttled, is time waited throttled. */
+        readonly sinceMs: number,
+        readonly operation: ThrottledTime,
     ) {}
     getRetryCount(): number {
         return this.retries;
@@ -252,36 +312,50 @@ class FleetToken implements RetryToken {
 /**
  * The SDK's retry-strategy interface: the SDK classifies each error; a THROTTLING one is retried up to the throttle
  * budget, outside the SDK's retry quota (which runs dry under sustained throttling, as the Terraform AWS provider's
- * does not), with the SDK's backoff (short while a limiter paces the client); anything else goes to the SDK's
- * standard strategy, unchanged.
+ * does not), with the SDK's backoff (short while a limiter paces the client), while the call's operation has waited
+ * throttled less than its bound; anything else goes to the SDK's standard strategy, unchanged.
  */
 class FleetRetryStrategy implements RetryStrategyV2 {
     private readonly standard: StandardRetryStrategy;
 
-    constructor(private readonly budget: () => Promise<Budget>) {
+    constructor(
+        private readonly budget: () => Promise<Budget>,
+        private readonly classOf: CallClass,
+    ) {
         this.standard = new StandardRetryStrategy(async () => (await budget()).other);
     }
 
     async acquireInitialRetryToken(scope: string): Promise<RetryToken> {
         // Before the first attempt: settings that cannot be used fail the call before anything is sent.
         await this.budget();
-        return new FleetToken((await this.standard.acquireInitialRetryToken(scope ?? "")) as StandardRetryToken, 0, 0, 0, Date.now());
+        const now = Date.now();
+        const standard = (await this.standard.acquireInitialRetryToken(scope ?? "")) as StandardRetryToken;
+        return new FleetToken(standard, 0, 0, 0, now, now, operations.getStore() ?? { waitedMs: 0 });
     }
 
     async refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
         const t = token as FleetToken;
+        const now = Date.now();
         const throttling = errorInfo.errorType === "THROTTLING";
+        let gaveUpAs: Omit<GaveUp, "elapsedMs"> = {};
         try {
             if (!throttling) {
                 const standard = (await this.standard.refreshRetryTokenForRetry(t.standard, errorInfo)) as StandardRetryToken;
-                return new FleetToken(standard, t.throttles, t.getRetryCount() + 1, standard.getRetryDelay(), t.startedMs);
+                return new FleetToken(standard, t.throttles, t.getRetryCount() + 1, standard.getRetryDelay(), t.startedMs, now, t.operation);
             }
+            gaveUpAs = { quota: this.classOf(commands.get(errorInfo.error as object) ?? "").quota };
+            t.operation.waitedMs += now - t.sinceMs;
             const { throttled, paced } = await this.budget();
             if (t.getRetryCount() + 1 >= throttled) throw new Error("No retry token available");
             const delay = defaultDelayDecider(paced ? DEFAULT_RETRY_DELAY_BASE : THROTTLING_RETRY_DELAY_BASE, t.throttles);
-            return new FleetToken(t.standard, t.throttles + 1, t.getRetryCount() + 1, delay, t.startedMs);
+            const boundMs = throttled * THROTTLED_WAIT_PER_ATTEMPT_MS;
+            if (t.operation.waitedMs + delay > boundMs) {
+                gaveUpAs = { ...gaveUpAs, outOfTime: { waitedMs: t.operation.waitedMs, boundMs, attempts: throttled } };
+                throw new Error("No retry token available: the operation has waited its bound under throttling");
+            }
+            return new FleetToken(t.standard, t.throttles + 1, t.getRetryCount() + 1, delay, t.startedMs, now, t.operation);
         } catch (refused) {
-            if (errorInfo.error instanceof Object) gaveUp.set(errorInfo.error, { elapsedMs: Date.now() - t.startedMs });
+            if (errorInfo.error instanceof Object) gaveUp.set(errorInfo.error, { elapsedMs: now - t.startedMs, ...gaveUpAs });
             throw refused;
         }
     }
@@ -306,7 +380,7 @@ function pacingOf(budget: () => Promise<Budget>, classOf: CallClass, quotas: Quo
             stack.addRelativeTo(
                 (next: FinalizeHandler<object, object>, context: HandlerExecutionContext) => async (args: FinalizeHandlerArguments<object>) => {
                     const call = (await budget()).paced ? classOf(String(context.commandName)) : undefined;
-                    if (call === undefined) return next(args);
+                    if (call?.kind === undefined) return next(args);
                     let pace = paces.get(call.kind);
                     if (pace === undefined) {
                         const rate = quotas[call.kind] ?? call.documentedRate;
@@ -324,7 +398,8 @@ function pacingOf(budget: () => Promise<Budget>, classOf: CallClass, quotas: Quo
                 },
                 { relation: "before", toMiddleware: "httpSigningMiddleware", name: "pulumiTimestreamKmsPacing" },
             );
-            // Once per attempt too (the context is the call's): remember whether any attempt so far may have landed.
+            // Once per attempt too (the context is the call's): remember whether any attempt so far may have landed, and
+            // which command failed, for the quota a throttled one names.
             const landed = new WeakMap<object, boolean>();
             stack.addRelativeTo(
                 (next: FinalizeHandler<object, object>, context: HandlerExecutionContext) => async (args: FinalizeHandlerArguments<object>) => {
@@ -333,7 +408,10 @@ function pacingOf(budget: () => Promise<Budget>, classOf: CallClass, quotas: Quo
                     } catch (error) {
                         const may = (landed.get(context) ?? false) || attemptMayHaveApplied(error);
                         landed.set(context, may);
-                        if (error instanceof Object) reachedAws.set(error, may);
+                        if (error instanceof Object) {
+                            reachedAws.set(error, may);
+                            commands.set(error, String(context.commandName));
+                        }
                         throw error;
                     }
                 },

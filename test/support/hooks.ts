@@ -3,7 +3,7 @@ import { stopMoto, TEST_CREDENTIALS } from "../../lab/moto";
 
 // Tests sign requests to moto with fake credentials; a real profile, session token or service endpoint from the
 // developer's shell would leak into them, or send the provider's calls around the recording proxy.
-for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_TIMESTREAM_WRITE"]) {
+for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_TIMESTREAM_WRITE", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SIGNIN"]) {
     delete process.env[name];
 }
 process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;

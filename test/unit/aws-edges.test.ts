@@ -20,7 +20,8 @@ async function handlerSettings(client: { config: { requestHandler: unknown } }):
 const unrecognised = (httpStatusCode: number) => Object.assign(new Error("odd"), { name: "ConflictException", $metadata: { httpStatusCode, attempts: 3 } });
 
 const THROTTLED_ADVICE =
-    "AWS accepts only so many calls a second (Timestream: one write a second per account and region). Give throttled calls more attempts (pulumi config set aws:maxRetries 50; default 25), or run fewer at once (pulumi up --parallel 4), then run again";
+    "AWS accepts only so many calls a second per account and region. Raise aws:maxRetries (pulumi config set aws:maxRetries 50; default 25), which gives " +
+    "throttled calls more attempts and each operation 11 s more of waiting per attempt, or run fewer at once (pulumi up --parallel 4), then run again";
 
 describe("aws: edges", () => {
     describe("toDatabaseKmsKeyError", () => {

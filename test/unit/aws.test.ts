@@ -5,6 +5,7 @@ import {
     AccessDeniedException,
     DescribeDatabaseCommand,
     InternalServerException,
+    ListTagsForResourceCommand,
     ResourceNotFoundException,
     ServiceQuotaExceededException,
     ThrottlingException,
@@ -12,6 +13,7 @@ import {
     ValidationException,
 } from "@aws-sdk/client-timestream-write";
 import { DescribeKeyCommand, KMSClient, KMSServiceException, NotFoundException } from "@aws-sdk/client-kms";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { AwsSession, AwsTarget, DatabaseKmsKeyError, OperationContext, REQUIRED_IAM_ACTIONS, toDatabaseKmsKeyError } from "../../provider/aws";
 import { parseKeyRef } from "../../provider/keys";
 import { KEY_A, OTHER_REGION, REGION, aliasArn, awsError, database, holdDatabase, keyArn, keyMetadata, knowKey, rejectionOf, useAwsMocks, useCleanAwsEnv, withConfigFile } from "./fixtures";
@@ -181,6 +183,23 @@ describe("aws", () => {
             process.env.AWS_REGION = OTHER_REGION;
             expect(await session.defaultRegion("ops")).to.equal(first);
             expect(await session.defaultRegion("other")).to.deep.equal({ region: OTHER_REGION, source: "AWS_REGION" });
+        });
+    });
+
+    describe("AwsSession answers without the field asked for", () => {
+        it("fails callerAccount, naming STS, when GetCallerIdentity answers without Account", async () => {
+            aws.sts.on(GetCallerIdentityCommand).resolves({});
+            const error = await rejectionOf(new AwsSession().callerAccount(TARGET, CONTEXT));
+            expect(error).to.include({ code: "Failed" });
+            expect(error.message).to.include("Error: STS GetCallerIdentity answered without Account");
+            expect(aws.sts.commandCalls(GetCallerIdentityCommand)).to.have.length(1);
+        });
+
+        it("reads no tags when ListTagsForResource answers without Tags", async () => {
+            aws.timestream.on(ListTagsForResourceCommand).resolves({});
+            const arn = "arn:aws:timestream:us-east-1:111122223333:database/metrics";
+            expect(await new AwsSession().listTags(TARGET, CONTEXT, arn)).to.deep.equal([]);
+            expect(aws.timestream.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input)).to.deep.equal([{ ResourceARN: arn }]);
         });
     });
 
@@ -399,7 +418,7 @@ describe("aws", () => {
             ["ECONNREFUSED", networkError, "Unreachable", /could not be reached.*ECONNREFUSED/],
             ["EHOSTUNREACH", Object.assign(new Error("connect EHOSTUNREACH 10.0.0.1:443"), { code: "EHOSTUNREACH" }), "Unreachable", /could not be reached.*EHOSTUNREACH/],
             ["ENETUNREACH", Object.assign(new Error("connect ENETUNREACH 10.0.0.1:443"), { code: "ENETUNREACH" }), "Unreachable", /could not be reached.*ENETUNREACH/],
-            ["TimeoutError", timeoutError, "Unreachable", /could not be reached/],
+            ["TimeoutError", timeoutError, "Unreachable", /: the AWS endpoint did not answer in time: the request timed out after 5 s, 1 attempt\(s\) \(TimeoutError: Connection timed out after 5000 ms\)\. Check the endpoint/],
             ["CredentialsProviderError", credentialsError, "NoCredentials", /no AWS credentials were found/],
             ["an expired SSO session", ssoExpired, "BadCredentials", /credentials have expired.*aws sso login/],
             ["an expired SSO token", tokenExpired, "BadCredentials", /credentials have expired.*aws sso login/],

@@ -1,11 +1,15 @@
 /**
- * provider/endpoints.ts (issue 18): where AWS calls go (the `endpoint` input, `aws:endpoints`, the SDK's
- * `AWS_ENDPOINT_URL*` variables) and the rule every endpoint follows: https, or plain http only to this machine, and
- * no user name or password, which no message ever echoes.
+ * provider/endpoints.ts (issues 18 and 25): where AWS calls go (the `endpoint` input, `aws:endpoints`, the SDK's
+ * `AWS_ENDPOINT_URL*` variables, the shared config file's `endpoint_url` and `services` sections) and the rule every
+ * endpoint that carries credentials or a token follows: https, or plain http only to this machine, and no user name
+ * or password, which no message ever echoes.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { expect } from "chai";
-import { endpointOf, endpointProblem, environmentEndpointProblem, stackEndpointsOf } from "../../provider/endpoints";
-import { useCleanAwsEnv } from "./fixtures";
+import { endpointOf, endpointProblem, environmentEndpointProblem, sharedConfigEndpointProblem, stackEndpointsOf } from "../../provider/endpoints";
+import { useCleanAwsEnv, withConfigFile } from "./fixtures";
 
 const PASSWORD = "hunter2Zq9";
 
@@ -68,6 +72,12 @@ describe("endpoints", () => {
         for (const value of ["timestream.corp.example", "", "https://", "not a url", "http://[::1"]) {
             it(`refuses "${value}", which is not a URL`, () => expect(endpointProblem("endpoint", value)).to.equal(notAUrl("endpoint", value)));
         }
+
+        it("never echoes a query, which may carry a token", () => {
+            expect(endpointProblem("endpoint", `http://evil.example/?token=${PASSWORD}`)).to.equal(notHttps("endpoint", "http://evil.example/?***"));
+            expect(endpointProblem("endpoint", `https://admin@evil.example/#${PASSWORD}`)).to.equal(withCredentials("endpoint", "https://***@evil.example/#***"));
+            expect(endpointProblem("endpoint", `evil.example?token=${PASSWORD}`)).to.equal(notAUrl("endpoint", "evil.example?***"));
+        });
 
         it("names the setting it checks", () => {
             expect(endpointProblem("aws:endpoints kms", "http://evil.example")).to.equal(notHttps("aws:endpoints kms", "http://evil.example"));
@@ -299,6 +309,25 @@ describe("endpoints", () => {
             expect(problem).to.not.contain(PASSWORD);
         });
 
+        it("checks the variables of the clients the SDK makes for a profile's credentials: SSO, SSO OIDC and Signin", () => {
+            process.env.AWS_ENDPOINT_URL_SIGNIN = "http://signin.corp.example";
+            process.env.AWS_ENDPOINT_URL_SSO_OIDC = "http://oidc.corp.example";
+            process.env.AWS_ENDPOINT_URL_SSO = "http://sso.corp.example:8080";
+            expect(environmentEndpointProblem()).to.equal(
+                "the environment: " +
+                    [
+                        notHttps("AWS_ENDPOINT_URL_SSO", "http://sso.corp.example:8080"),
+                        notHttps("AWS_ENDPOINT_URL_SSO_OIDC", "http://oidc.corp.example"),
+                        notHttps("AWS_ENDPOINT_URL_SIGNIN", "http://signin.corp.example"),
+                    ].join("; "),
+            );
+        });
+
+        it("finds nothing wrong with an SSO endpoint over https", () => {
+            process.env.AWS_ENDPOINT_URL_SSO = "https://portal.sso.eu-west-1.amazonaws.com";
+            expect(environmentEndpointProblem()).to.equal(undefined);
+        });
+
         it("leaves the variables of services this provider does not call alone", () => {
             process.env.AWS_ENDPOINT_URL_S3 = "http://evil.example";
             expect(environmentEndpointProblem()).to.equal(undefined);
@@ -308,6 +337,110 @@ describe("endpoints", () => {
             process.env.AWS_ENDPOINT_URL = "http://evil.example";
             process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS = "true";
             expect(environmentEndpointProblem()).to.equal(undefined);
+        });
+    });
+
+    describe("sharedConfigEndpointProblem", () => {
+        useCleanAwsEnv();
+        const PLAIN = "http://aws.corp.example:8080";
+        /** A config file holding `text`, apart from AWS_CONFIG_FILE. */
+        const configFile = (text: string) => {
+            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-endpoints-")), "config");
+            fs.writeFileSync(file, text);
+            return file;
+        };
+        const sdkConfig = (text: string) => {
+            withConfigFile(text);
+            return process.env.AWS_CONFIG_FILE!;
+        };
+
+        it("finds nothing wrong without a config file, or with no endpoint in it", async () => {
+            expect(await sharedConfigEndpointProblem([{}])).to.equal(undefined);
+            sdkConfig("[default]\nregion = us-east-1\n");
+            expect(await sharedConfigEndpointProblem([{}, { profile: "ops" }])).to.equal(undefined);
+        });
+
+        it("finds nothing wrong with https, or plain http to this machine", async () => {
+            sdkConfig("[default]\nendpoint_url = https://aws.corp.example\nservices = local\n[services local]\nkms =\n  endpoint_url = http://127.0.0.1:4566\n");
+            expect(await sharedConfigEndpointProblem([{}])).to.equal(undefined);
+        });
+
+        it("refuses the endpoint_url of the SDK's own profile (default), naming the file", async () => {
+            const file = sdkConfig(`[default]\nendpoint_url = ${PLAIN}\n`);
+            expect(await sharedConfigEndpointProblem([{}])).to.equal(`the shared AWS config: ${notHttps(`endpoint_url of profile "default" in ${file}`, PLAIN)}`);
+        });
+
+        it("reads the SDK's own profile from AWS_PROFILE", async () => {
+            const file = sdkConfig(`[default]\nregion = us-east-1\n[profile ops]\nendpoint_url = ${PLAIN}\n`);
+            expect(await sharedConfigEndpointProblem([{}])).to.equal(undefined);
+            process.env.AWS_PROFILE = "ops";
+            expect(await sharedConfigEndpointProblem([{}])).to.equal(`the shared AWS config: ${notHttps(`endpoint_url of profile "ops" in ${file}`, PLAIN)}`);
+        });
+
+        it("says ~/.aws/config when AWS_CONFIG_FILE is not set", async () => {
+            const home = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-home-"));
+            fs.mkdirSync(path.join(home, ".aws"));
+            fs.writeFileSync(path.join(home, ".aws", "config"), `[default]\nendpoint_url = ${PLAIN}\n`);
+            process.env.HOME = home;
+            delete process.env.AWS_CONFIG_FILE;
+            expect(await sharedConfigEndpointProblem([{}])).to.equal(`the shared AWS config: ${notHttps('endpoint_url of profile "default" in ~/.aws/config', PLAIN)}`);
+        });
+
+        it("refuses the endpoint_url of the profile giving the credentials, in its own file, besides the SDK's", async () => {
+            const sdkFile = sdkConfig("[default]\nendpoint_url = http://sdk.corp.example\n");
+            const file = configFile(`[profile keys]\nendpoint_url = ${PLAIN}\n`);
+            expect(await sharedConfigEndpointProblem([{}, { profile: "keys", configFile: file }])).to.equal(
+                `the shared AWS config: ${notHttps(`endpoint_url of profile "default" in ${sdkFile}`, "http://sdk.corp.example")}; ${notHttps(`endpoint_url of profile "keys" in ${file}`, PLAIN)}`,
+            );
+        });
+
+        it("names a refused endpoint once when two profiles are the same", async () => {
+            const file = sdkConfig(`[default]\nendpoint_url = ${PLAIN}\n`);
+            expect(await sharedConfigEndpointProblem([{}, {}, { profile: "default" }])).to.equal(`the shared AWS config: ${notHttps(`endpoint_url of profile "default" in ${file}`, PLAIN)}`);
+        });
+
+        it("refuses the services section's endpoint of every client carrying credentials or a token, not of other services", async () => {
+            const services = ["timestream_write", "kms", "sts", "sso", "sso_oidc", "signin", "s3"];
+            const file = sdkConfig(`[default]\nservices = corp\n[services corp]\n${services.map((s) => `${s} =\n  endpoint_url = http://${s}.corp.example\n`).join("")}`);
+            expect(await sharedConfigEndpointProblem([{}])).to.equal(
+                `the shared AWS config: ${services
+                    .slice(0, -1)
+                    .map((s) => notHttps(`${s}.endpoint_url of services section "corp" in ${file}`, `http://${s}.corp.example`))
+                    .join("; ")}`,
+            );
+        });
+
+        it("reads no services section for a profile that names none, nor one the profile names that is missing", async () => {
+            sdkConfig(`[default]\nregion = us-east-1\n[services undefined]\nkms =\n  endpoint_url = ${PLAIN}\n[profile ops]\nservices = gone\n`);
+            expect(await sharedConfigEndpointProblem([{}, { profile: "ops" }])).to.equal(undefined);
+        });
+
+        it("finds no section for a profile named after an object's own fields", async () => {
+            sdkConfig(`[default]\nendpoint_url = https://aws.corp.example\n`);
+            expect(await sharedConfigEndpointProblem([{ profile: "__proto__" }, { profile: "constructor" }])).to.equal(undefined);
+        });
+
+        it("checks nothing of a profile saying ignore_configured_endpoint_urls = true, as the SDK reads nothing there", async () => {
+            const file = sdkConfig(`[default]\nendpoint_url = ${PLAIN}\nignore_configured_endpoint_urls = true\n[profile ops]\nendpoint_url = ${PLAIN}\nignore_configured_endpoint_urls = false\n`);
+            expect(await sharedConfigEndpointProblem([{}])).to.equal(undefined);
+            expect(await sharedConfigEndpointProblem([{ profile: "ops" }])).to.equal(`the shared AWS config: ${notHttps(`endpoint_url of profile "ops" in ${file}`, PLAIN)}`);
+        });
+
+        it("checks nothing under AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true", async () => {
+            sdkConfig(`[default]\nendpoint_url = ${PLAIN}\n`);
+            process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS = "true";
+            expect(await sharedConfigEndpointProblem([{}])).to.equal(undefined);
+        });
+
+        it("refuses a password in an endpoint_url, never echoing it, nor the query", async () => {
+            const file = sdkConfig(`[default]\nendpoint_url = https://admin:${PASSWORD}@aws.corp.example/?token=${PASSWORD}\n`);
+            const problem = await sharedConfigEndpointProblem([{}]);
+            expect(problem).to.equal(`the shared AWS config: ${withCredentials(`endpoint_url of profile "default" in ${file}`, "https://***@aws.corp.example/?***")}`);
+        });
+
+        it("names an endpoint_url over plain http without its query", async () => {
+            const file = sdkConfig(`[default]\nendpoint_url = ${PLAIN}/?X-Amz-Security-Token=${PASSWORD}\n`);
+            expect(await sharedConfigEndpointProblem([{}])).to.equal(`the shared AWS config: ${notHttps(`endpoint_url of profile "default" in ${file}`, `${PLAIN}/?***`)}`);
         });
     });
 });

@@ -45,6 +45,14 @@ export const OTHER_OWNER = "timestream-kms-test/prod/metrics-key";
 export const CREATED = new Date("2026-01-02T03:04:05.000Z");
 export const UPDATED = new Date("2026-02-03T04:05:06.000Z");
 
+/** The quotas messages name when AWS keeps throttling a call, by what was throttled. */
+export const QUOTAS = {
+    writes: "Timestream writes (UpdateDatabase, TagResource, UntagResource), 1 a second per account and region unless raised (then set pulumi-timestream-kms:writesPerSecond)",
+    reads: "Timestream reads (DescribeDatabase, ListTagsForResource), 5 a second per account and region unless raised (then set pulumi-timestream-kms:readsPerSecond)",
+    kms: "KMS requests (DescribeKey), per account and region, shared with every other caller of KMS in the account",
+    sts: "STS requests (AssumeRole, GetCallerIdentity), per account and region",
+};
+
 /** The AWS SDK mocks of one suite: installed before it, emptied before each test, removed after it. */
 export interface AwsMocks {
     timestream: AwsClientStub<TimestreamWriteClient>;

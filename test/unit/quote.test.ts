@@ -2,7 +2,7 @@
  * provider/quote.ts (issue 18): how every message echoes a value a user gave.
  */
 import { expect } from "chai";
-import { quoted } from "../../provider/quote";
+import { quoted, quotedUrl } from "../../provider/quote";
 
 describe("quoted", () => {
     it("quotes a plain value unchanged", () => {
@@ -66,5 +66,26 @@ describe("quoted", () => {
 
     it("gives text that is well formed for any input", () => {
         for (const value of ["\uD800", "\uDFFF\uD800", "a\uD83D", "\uD83D\uDE00"]) expect(quoted(value).isWellFormed(), JSON.stringify(value)).to.equal(true);
+    });
+});
+
+describe("quotedUrl", () => {
+    it("quotes a URL without a query unchanged", () => {
+        expect(quotedUrl("https://timestream.corp.example:8443/path")).to.equal('"https://timestream.corp.example:8443/path"');
+    });
+
+    it("hides a query and a fragment, which may carry a token", () => {
+        expect(quotedUrl("https://sso.corp.example/?token=abc")).to.equal('"https://sso.corp.example/?***"');
+        expect(quotedUrl("https://sso.corp.example/a#token=abc?x")).to.equal('"https://sso.corp.example/a#***"');
+        expect(quotedUrl("?")).to.equal('"?***"');
+    });
+
+    it("hides the user name and password first, whatever ? or # they hold", () => {
+        expect(quotedUrl("https://admin:a?b#c@sso.corp.example/p?token=abc")).to.equal('"https://***@sso.corp.example/p?***"');
+    });
+
+    it("shows 80 characters at most, a lone surrogate as U+FFFD", () => {
+        expect(quotedUrl(`https://${"h".repeat(100)}`)).to.equal(`"https://${"h".repeat(72)}"`);
+        expect(quotedUrl("https://\uD800x")).to.equal('"https://\uFFFDx"');
     });
 });

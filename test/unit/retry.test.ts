@@ -11,7 +11,7 @@ import type { RetryErrorType, RetryStrategyV2 } from "@smithy/types";
 import { AwsSession, toDatabaseKmsKeyError } from "../../provider/aws";
 import { freePort } from "../../lab/moto";
 import { attemptMayHaveApplied, DEFAULT_THROTTLE_ATTEMPTS, mayHaveReachedAws, retriesOf, RetryConfigError, retryOf, RetrySettings, retrySettingsOf, TIMESTREAM_CALLS } from "../../provider/retry";
-import { REGION, useCleanAwsEnv, withConfigFile } from "./fixtures";
+import { QUOTAS, REGION, useCleanAwsEnv, withConfigFile } from "./fixtures";
 
 /** How many attempts `strategy` allows a call whose every attempt fails with `errorType`. */
 async function attemptsOf(strategy: RetryStrategyV2, errorType: RetryErrorType): Promise<number> {
@@ -177,6 +177,9 @@ describe("retries", () => {
             ["no SSO token to sign with", { name: "TokenProviderError" }, false],
             ["a connection not made in time (new SDKs)", { name: "TimeoutError", message: "the request socket did not establish a connection with the server within 5000 ms" }, false],
             ["a connection not made in time (old SDKs)", { name: "TimeoutError", message: "Socket timed out without establishing a connection within 5000 ms" }, false],
+            ["a connection the system timed out", { name: "TimeoutError", code: "ETIMEDOUT", message: "connect ETIMEDOUT 10.0.0.1:443" }, false],
+            ["a request timed out, not at connect", { name: "TimeoutError", code: "ETIMEDOUT", message: "the connect ETIMEDOUT came later" }, true],
+            ["an error other than the SDK's timeout that mentions a connection", { name: "Error", message: "did not establish a connection" }, true],
             ["a request not answered in time", { name: "TimeoutError", message: "a request has exceeded the configured 15000 ms requestTimeout" }, true],
             ["a reset connection", { name: "TimeoutError", code: "ECONNRESET", message: "read ECONNRESET" }, true],
             ["a 500 answer", { name: "InternalServerException", $metadata: { httpStatusCode: 500 } }, true],
@@ -258,9 +261,11 @@ describe("retries", () => {
 
         it("paces Timestream writes apart from reads at their documented quotas, and leaves endpoint discovery alone", () => {
             const kinds = (commands: string[]) => commands.map((c) => TIMESTREAM_CALLS(c));
-            expect(kinds(["UpdateDatabaseCommand", "TagResourceCommand", "UntagResourceCommand"])).to.deep.equal(Array(3).fill({ kind: "write", documentedRate: 1 }));
-            expect(kinds(["DescribeDatabaseCommand", "ListTagsForResourceCommand"])).to.deep.equal(Array(2).fill({ kind: "read", documentedRate: 5 }));
-            expect(TIMESTREAM_CALLS("DescribeEndpointsCommand")).to.equal(undefined);
+            const write = { kind: "write", documentedRate: 1, quota: QUOTAS.writes };
+            const read = { kind: "read", documentedRate: 5, quota: QUOTAS.reads };
+            expect(kinds(["UpdateDatabaseCommand", "TagResourceCommand", "UntagResourceCommand"])).to.deep.equal(Array(3).fill(write));
+            expect(kinds(["DescribeDatabaseCommand", "ListTagsForResourceCommand"])).to.deep.equal(Array(2).fill(read));
+            expect(TIMESTREAM_CALLS("DescribeEndpointsCommand"), "not paced: no kind").to.deep.equal({ quota: "Timestream endpoint discovery (DescribeEndpoints), per account and region" });
         });
 
         describe("against a Timestream whose first answer is chosen", () => {

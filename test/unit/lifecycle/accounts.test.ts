@@ -3,6 +3,9 @@
  * config before any write, and stack config that cannot be used; the database a state recorded is the only one a
  * resource acts on (issue 19).
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { expect } from "chai";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { DescribeDatabaseCommand, UpdateDatabaseCommand } from "@aws-sdk/client-timestream-write";
@@ -206,6 +209,61 @@ describe("DatabaseKmsKeyProvider: accounts and credentials", () => {
                 expect(error.code).to.equal("InvalidConfig");
                 expect(error.message).to.contain('endpoint "http://timestream.corp.example:8080"').and.contain("Fix the endpoint input and run `pulumi up`");
             }
+            expect([...aws.timestream.calls(), ...aws.kms.calls(), ...aws.sts.calls()]).to.have.length(0);
+        });
+
+        it("fails check on a shared config endpoint_url over plain http, naming it, before any call", async () => {
+            withConfigFile("[default]\nendpoint_url = http://aws.corp.example:8080\n");
+            const { failures } = await (await configuredProvider()).check({}, INPUTS);
+            expect(failures).to.deep.equal([
+                {
+                    property: "endpoint",
+                    reason:
+                        `the shared AWS config: endpoint_url of profile "default" in ${process.env.AWS_CONFIG_FILE} "http://aws.corp.example:8080" must use https: ` +
+                        "over plain http the request's signature and any session token could be read and replayed on the way. " +
+                        "Use https://, or plain http only for an emulator on this machine (localhost, 127.0.0.1, ::1)",
+                },
+            ]);
+            expect([...aws.timestream.calls(), ...aws.kms.calls(), ...aws.sts.calls()]).to.have.length(0);
+        });
+
+        it("checks the profile input's section in the file aws:sharedConfigFiles names, and passes a good one", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "timestream-kms-files-"));
+            const file = path.join(dir, "config");
+            fs.writeFileSync(file, "[profile keys]\nservices = corp\n[services corp]\nsso =\n  endpoint_url = http://sso.corp.example\n[profile good]\nregion = us-east-1\n");
+            const provider = await configuredProvider({ "aws:sharedConfigFiles": JSON.stringify([file]) });
+            const { failures } = await provider.check({}, { ...INPUTS, profile: "keys" });
+            expect(failures!.map((f) => [f.property, f.reason.split(" must ")[0]])).to.deep.equal([
+                ["endpoint", `the shared AWS config: sso.endpoint_url of services section "corp" in ${file} "http://sso.corp.example"`],
+            ]);
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            expect((await provider.check({}, { ...INPUTS, profile: "good" })).failures).to.deep.equal([]);
+        });
+
+        it("fails every operation on a shared config endpoint over plain http, before any call", async () => {
+            withConfigFile("[default]\nservices = corp\n[services corp]\nkms =\n  endpoint_url = http://kms.corp.example\n");
+            const provider = await configuredProvider();
+            const state = stateOf("metrics", keyArn(KEY_A), { onDelete: "restore" });
+            const operations = [
+                provider.create(INPUTS),
+                provider.read("metrics", state),
+                provider.diff("metrics", state, INPUTS),
+                provider.update("metrics", state, { ...INPUTS, kmsKeyId: keyArn(KEY_B) }),
+                provider.delete("metrics", state),
+            ];
+            for (const operation of operations) {
+                const error = await rejectionOf(operation);
+                expect(error.code).to.equal("InvalidConfig");
+                expect(error.message).to.contain('kms.endpoint_url of services section "corp"').and.contain("must use https").and.contain("Fix or remove it and run again");
+            }
+            expect([...aws.timestream.calls(), ...aws.kms.calls(), ...aws.sts.calls()]).to.have.length(0);
+        });
+
+        it("fails an operation on AWS_ENDPOINT_URL_SSO over plain http, before any call", async () => {
+            process.env.AWS_ENDPOINT_URL_SSO = "http://sso.corp.example:8080";
+            const error = await rejectionOf((await configuredProvider()).create({ ...INPUTS, profile: "sso" }));
+            expect(error.code).to.equal("InvalidConfig");
+            expect(error.message).to.contain('the environment: AWS_ENDPOINT_URL_SSO "http://sso.corp.example:8080" must use https');
             expect([...aws.timestream.calls(), ...aws.kms.calls(), ...aws.sts.calls()]).to.have.length(0);
         });
 
