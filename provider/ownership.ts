@@ -85,8 +85,14 @@ export function ownerOf(identity: OwnerIdentity): string {
     const { organization, project, stack, parentUrn, type, name } = identity;
     const whole = JSON.stringify([organization ?? null, project, stack, parentUrn ?? null, type, name]);
     const hash = createHash("sha256").update(whole).digest("hex").slice(0, HASH_LENGTH);
-    const readable = Array.from(`${project}/${stack}/${name}`, (c) => (TAG_CHARACTER.test(c) ? c : "_"));
-    return `${readable.slice(0, MAX_VALUE_LENGTH - HASH_LENGTH - 1).join("")}+${hash}`;
+    // Cut by the length ownerProblem measures, without splitting a character in two.
+    let readable = "";
+    for (const c of `${project}/${stack}/${name}`) {
+        const kept = TAG_CHARACTER.test(c) ? c : "_";
+        if (readable.length + kept.length > MAX_VALUE_LENGTH - HASH_LENGTH - 1) break;
+        readable += kept;
+    }
+    return `${readable}+${hash}`;
 }
 
 /**

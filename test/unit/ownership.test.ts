@@ -69,6 +69,13 @@ describe("ownership rules", () => {
             expect(ownerProblem(a)).to.equal(undefined);
         });
 
+        it("cuts a name of letters outside the BMP without splitting one, within the length ownerProblem measures", () => {
+            const owner = ownerOf({ ...IDENTITY, name: "\u{1D49C}".repeat(200) });
+            expect(owner).to.have.length(256);
+            expect(owner).to.match(/^metrics\/prod\/(\u{1D49C})+\+[0-9a-f]{16}$/u);
+            expect(ownerProblem(owner)).to.equal(undefined);
+        });
+
         it("replaces characters tags do not allow, and keeps letters of any script", () => {
             expect(ownerOf({ ...IDENTITY, name: "key*\n" })).to.match(/^metrics\/prod\/key__\+[0-9a-f]{16}$/);
             expect(ownerOf({ ...IDENTITY, name: "clé-données" })).to.match(/^metrics\/prod\/clé-données\+/);
