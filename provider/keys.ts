@@ -110,7 +110,7 @@ export function localKeyArn(ref: KeyRef, databaseArn: string): string | undefine
 export function keyArnProblem(value: string, databaseArn: string): string | undefined {
     const ref = parseKeyRef(value);
     if (ref?.form !== "keyArn") return "it is not a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)";
-    const [, partition, , region, account] = databaseArn.split(":");
+    const [, partition, , region, account] = arnParts(databaseArn) ?? [];
     if (ref.partition !== partition || ref.account !== account || ref.region !== region) {
         return `it is not a key of the database's account ${account} and region ${region}`;
     }

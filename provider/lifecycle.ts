@@ -12,7 +12,21 @@ import { accountProblem, AssumeRole, assumeRoleProblem, guardsAccounts, identity
 import { endpointProblem, environmentEndpointProblem, sharedConfigEndpointProblem, StackEndpoints, stackEndpointsOf } from "./endpoints";
 import { quoted } from "./quote";
 import { arnAccount, arnRegion, isAlias, KeyRef, keyProblem, kmsKeyIdProblem, localKeyArn, parseKeyRef, regionProblem } from "./keys";
-import { Claim, claimOf, claimTags, claimToWrite, describeOwner, lostClaim, originalKey, OriginalFacts, ownerProblem, refusal, Standing, standing, untrusted } from "./ownership";
+import {
+    Claim,
+    claimOf,
+    claimTags,
+    claimToWrite,
+    lostClaim,
+    originalKey,
+    OriginalFacts,
+    ownerProblem,
+    refusal,
+    standing,
+    takenOnTrust,
+    takeOverNote,
+    untrusted,
+} from "./ownership";
 import { RetrySettings, retrySettingsOf } from "./retry";
 
 /**
@@ -324,7 +338,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         };
         const target = await this.targetOf(inputs, context);
         await this.guardAccount(target, context);
-        const whose = props.owner === undefined ? "unclaimed" : await this.claimStanding(target, context, props.databaseArn, props.owner);
+        const found = props.owner === undefined ? undefined : await this.claimFound(target, context, props.databaseArn);
+        const whose = found === "gone" ? "gone" : props.owner === undefined ? "unclaimed" : standing(found, [props.owner]);
         // Not the claim this resource recorded: so only of the recorded database, not of one other credentials reach.
         if (whose !== "ours" && props.owner !== undefined) {
             await this.refuseOtherAccount(target, context, props.databaseArn, whose === "gone" ? DATABASE_GONE : "the database does not hold this resource's claim");
@@ -347,11 +362,6 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         await this.putKey(target, context, database, live, (await this.usableKey(target, context, props.previousKmsKeyArn)).Arn);
     }
 
-    /** Whose the claim on the database is, seen by `owner`; "gone" when the database no longer exists. */
-    private async claimStanding(target: AwsTarget, context: OperationContext, databaseArn: string, owner: string): Promise<Standing | "gone"> {
-        const tags = await this.aws.listTags(target, context, databaseArn);
-        return tags === undefined ? "gone" : standing(claimOf(tags), [owner]);
-    }
 
     /**
      * Brings the claim on the database in line with `inputs` before any key write, and returns the key to record as
@@ -360,7 +370,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
      * `takeOver` or a rename). A claim written is read back (tags have no compare-and-swap, and another stack may
      * have tagged the database at the same time): another owner's claim, or none, then fails with `ClaimedElsewhere`
      * before any key write, leaving the tags as found. With `recordOwnership: false`, only releases the claim the
-     * state recorded (if still this resource's). Another owner's claim fails with no write, unless `takeOver`.
+     * state recorded (if still this resource's), and still refuses a key write over another owner's claim found
+     * there. Another owner's claim fails with no write, unless `takeOver`.
      * Serialized per database in this process, so two resources of one stack cannot both find it unclaimed.
      */
     private async settleClaim(
@@ -374,9 +385,13 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         const me = claimOwnerOf(inputs);
         const facts = { ...keys, state: olds?.previousKmsKeyArn, takeOver: inputs.takeOver === true, databaseArn };
         if (me === undefined) {
-            if (olds?.owner !== undefined && (await this.claimStanding(target, context, databaseArn, olds.owner)) === "ours") {
-                await this.aws.untagDatabase(target, context, databaseArn);
+            const found = olds?.owner === undefined ? undefined : await this.claimFound(target, context, databaseArn);
+            const whose = found === "gone" ? "gone" : standing(found, [olds?.owner]);
+            // Off the claim, but not over another owner's: the key of a database taken over is not ours to write.
+            if (whose === "theirs" && keys.live !== keys.wanted && !facts.takeOver) {
+                throw new DatabaseKmsKeyError("ClaimedElsewhere", context, refusal((found as Claim).owner, olds!.owner!));
             }
+            if (whose === "ours") await this.aws.untagDatabase(target, context, databaseArn);
             return { originalKeyArn: originalKey(undefined, facts).key };
         }
         return this.exclusive(databaseArn, async () => {
@@ -384,7 +399,8 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
             const theirs = standing(found, [me, olds?.owner]) === "theirs";
             if (theirs && !facts.takeOver) throw new DatabaseKmsKeyError("ClaimedElsewhere", context, refusal(found!.owner, me));
             const originalKeyArn = await this.checkedOriginal(target, context, found, facts);
-            if (theirs) warn(context, `takes the database over from ${describeOwner(found!.owner)}, recording ${originalKeyArn} as the original key`);
+            if (theirs) warn(context, takeOverNote(found!.owner, originalKeyArn, keys.live));
+            else if (takenOnTrust(found, facts, originalKeyArn)) warn(context, takeOverNote(undefined, originalKeyArn, keys.live));
             const claim = claimToWrite(found, me, originalKeyArn);
             if (claim === undefined) return { originalKeyArn };
             await this.aws.tagDatabase(target, context, databaseArn, claimTags(claim));
@@ -399,16 +415,24 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         });
     }
 
-    /** The claim on the database (ListTagsForResource); fails with `DatabaseNotFound` when the database is gone. */
-    private async claimOn(target: AwsTarget, context: OperationContext, databaseArn: string): Promise<Claim | undefined> {
+    /** The claim on the database (ListTagsForResource): undefined when it has none, "gone" when the database is gone. */
+    private async claimFound(target: AwsTarget, context: OperationContext, databaseArn: string): Promise<Claim | undefined | "gone"> {
         const tags = await this.aws.listTags(target, context, databaseArn);
-        if (tags === undefined) throw databaseNotFound(context);
-        return claimOf(tags);
+        return tags === undefined ? "gone" : claimOf(tags);
+    }
+
+    /** The claim on the database; fails with `DatabaseNotFound` when the database is gone. */
+    private async claimOn(target: AwsTarget, context: OperationContext, databaseArn: string): Promise<Claim | undefined> {
+        const found = await this.claimFound(target, context, databaseArn);
+        if (found === "gone") throw databaseNotFound(context);
+        return found;
     }
 
     /**
      * The original key {@link originalKey} settles on, after one DescribeKey when the claim's original key is a
-     * candidate: taken when KMS finds it and it is not pending deletion. A tag not taken is said in the log.
+     * candidate: taken when KMS finds it, it is not pending deletion, and Timestream could have used it (a symmetric
+     * encryption key of the database's region). A disabled key is taken: it may well be the real original, disabled
+     * since, and can be enabled for the restore. A tag not taken is said in the log.
      */
     private async checkedOriginal(target: AwsTarget, context: OperationContext, claim: Claim | undefined, facts: OriginalFacts): Promise<string> {
         const original = originalKey(claim, facts);
@@ -418,8 +442,14 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
                 if (error instanceof DatabaseKmsKeyError && error.code === "KeyNotFound") return undefined;
                 throw error;
             });
-            if (key !== undefined && key.KeyState !== "PendingDeletion") return original.candidate;
-            note = untrusted(original.candidate, key === undefined ? "KMS does not find that key" : "that key is pending deletion", original.key);
+            const why =
+                key === undefined
+                    ? "KMS does not find that key"
+                    : key.KeyState === "PendingDeletion"
+                      ? "that key is pending deletion"
+                      : keyProblem({ ...key, KeyState: undefined }, target.region);
+            if (why === undefined) return original.candidate;
+            note = untrusted(original.candidate, why, original.key);
         }
         if (note !== undefined) warn(context, note);
         return original.key;

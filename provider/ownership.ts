@@ -41,6 +41,9 @@ const TAG_CHARACTER = /[\p{L}\p{Z}\p{N}_.:/=+\-@]/u;
 const TAG_TEXT = new RegExp(`^${TAG_CHARACTER.source}*$`, "u");
 // Every owner ends with "+" and this many hex digits of the SHA-256 of the resource's identity.
 const HASH_LENGTH = 16;
+// White space other than a plain space.
+const SEPARATOR = /[^\P{Z} ]/u;
+const SEPARATORS = new RegExp(SEPARATOR.source, "gu");
 const HASH_SUFFIX = new RegExp(`\\+[0-9a-f]{${HASH_LENGTH}}$`);
 
 /**
@@ -118,7 +121,8 @@ export function ownerProblem(value: string): string | undefined {
  */
 export function describeOwner(owner: string): string {
     const [project, stack, ...name] = owner.replace(HASH_SUFFIX, "").split("/");
-    if (name.length === 0 || ownerProblem(owner) !== undefined) return `the owner ${quoted(owner)}`;
+    // A line or paragraph separator (which tags allow) would break the message's line.
+    if (name.length === 0 || ownerProblem(owner) !== undefined || SEPARATOR.test(owner)) return `the owner ${quoted(owner.replace(SEPARATORS, "_"))}`;
     return `resource "${name.join("/")}" of stack "${stack}" in project "${project}" (owner "${owner}")`;
 }
 
@@ -126,7 +130,7 @@ export function describeOwner(owner: string): string {
  * The claim the tags record, or undefined when there is none.
  *
  * @example
- * claimOf([{ Key: OWNER_TAG, Value: "metrics/prod/metrics-key" }]); // { owner: "metrics/prod/metrics-key" }
+ * claimOf([{ Key: OWNER_TAG, Value: "metrics/prod/metrics-key" }]); // { owner: "metrics/prod/metrics-key", originalKeyArn: undefined }
  */
 export function claimOf(tags: readonly Tag[]): Claim | undefined {
     const value = (key: string) => tags.find((t) => t.Key === key)?.Value || undefined;
@@ -217,6 +221,32 @@ export function originalKey(claim: Claim | undefined, facts: OriginalFacts): Ori
  */
 export function untrusted(tag: string, why: string, recorded: string): string {
     return `the claim's ${ORIGINAL_KEY_TAG} tag names ${quoted(tag)}, but ${why}: ${recorded} is recorded as the original key and the tag rewritten`;
+}
+
+/**
+ * Whether `takeOver` made a resource with no state take `key`, its claim's original key, although the database is on
+ * neither that key nor the one it wants: on the word of a claim that may be another owner's, or forged.
+ *
+ * @example
+ * takenOnTrust({ owner: ME, originalKeyArn: OLD }, { live: OTHER, wanted: KEY, takeOver: true, databaseArn }, OLD); // true
+ */
+export function takenOnTrust(claim: Claim | undefined, facts: OriginalFacts, key: string): boolean {
+    return facts.takeOver && facts.state === undefined && claim?.originalKeyArn === key && key !== facts.live && facts.live !== facts.wanted;
+}
+
+/**
+ * What a resource with `takeOver` says it accepted: the database taken over from `holder` with `key` as its original
+ * key, or (`holder` undefined) `key` taken from its own claim while the database is on `live`.
+ *
+ * @example
+ * takeOverNote("metrics/dev/metrics-key+0123456789abcdef", OLD, OTHER);
+ */
+export function takeOverNote(holder: string | undefined, key: string, live: string): string {
+    const what =
+        holder === undefined
+            ? `with takeOver, records ${key} from this resource's own claim as the original key, although the database is on ${live}`
+            : `takes the database over from ${describeOwner(holder)}, recording ${key} as the original key`;
+    return `${what}. Check previousKmsKeyArn, and remove takeOver once the takeover has succeeded`;
 }
 
 /**

@@ -43,7 +43,7 @@ export interface DatabaseKmsKeyArgs {
     takeOver?: pulumi.Input<boolean>;
     /**
      * Record this resource's ownership claim as `pulumi-timestream-kms:` tags on the database (default true), so a
-     * second resource or stack cannot take the key and a killed process cannot lose the original key. `false` makes
+     * second resource or stack cannot take the key and a killed `pulumi up`, run again, keeps the original key. `false` makes
      * no tag call at all (no tag permissions needed), and protects nothing of that.
      */
     recordOwnership?: pulumi.Input<boolean>;

@@ -8,10 +8,10 @@ import { expect } from "chai";
 import { Fixtures } from "../../lab/fixtures";
 import { ownerFor, ProviderHost } from "../../lab/host";
 import { RecordingProxy } from "../../lab/proxy";
+import { OWNER_TAG } from "../../provider/ownership";
 import { linkedHostedMoto } from "../support/integration";
 import { claimableDatabase, failureOf, stackOf as stacks } from "../support/stacks";
 
-const OWNER_TAG = "pulumi-timestream-kms:owner";
 
 describe("provider host: one owner per database", function () {
     const env = linkedHostedMoto();

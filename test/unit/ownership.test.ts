@@ -9,6 +9,8 @@ import {
     isTagText,
     lostClaim,
     ORIGINAL_KEY_TAG,
+    takenOnTrust,
+    takeOverNote,
     OriginalFacts,
     originalKey,
     OWNER_TAG,
@@ -117,6 +119,11 @@ describe("ownership rules", () => {
             expect(describeOwner("metrics/dev/key")).to.equal('resource "key" of stack "dev" in project "metrics" (owner "metrics/dev/key")');
         });
 
+        it("quotes an owner holding a line or paragraph separator on one line", () => {
+            expect(describeOwner("a/b/c\u2028Run this")).to.equal('the owner "a/b/c_Run this"');
+            expect(describeOwner("a/b/c\u00a0d")).to.equal('the owner "a/b/c_d"');
+        });
+
         it("only quotes an owner that is not PROJECT/STACK/RESOURCE, or that this library would not write", () => {
             expect(describeOwner("someone")).to.equal('the owner "someone"');
             expect(describeOwner("a/b/c;rm")).to.equal('the owner "a/b/c;rm"');
@@ -210,6 +217,40 @@ describe("ownership rules", () => {
                 key: OTHER,
                 note: untrusted("alias/x", "it is not a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)", OTHER),
             });
+        });
+    });
+
+    describe("takenOnTrust", () => {
+        const facts: OriginalFacts = { live: OTHER, wanted: KEY, takeOver: true, databaseArn: DATABASE };
+
+        it("holds when takeOver takes a claim's original key the database is on neither side of, with no state", () => {
+            expect(takenOnTrust({ owner: ME, originalKeyArn: OLD }, facts, OLD)).to.equal(true);
+        });
+
+        it("does not hold without takeOver, with a state, for another key, for the live key, or when the database is on the wanted key", () => {
+            const claim = { owner: ME, originalKeyArn: OLD };
+            expect(takenOnTrust(claim, { ...facts, takeOver: false }, OLD)).to.equal(false);
+            expect(takenOnTrust(claim, { ...facts, state: OLD }, OLD)).to.equal(false);
+            expect(takenOnTrust(claim, facts, OTHER)).to.equal(false);
+            expect(takenOnTrust({ owner: ME, originalKeyArn: OTHER }, facts, OTHER)).to.equal(false);
+            expect(takenOnTrust(claim, { ...facts, wanted: OTHER }, OLD)).to.equal(false);
+            expect(takenOnTrust(undefined, facts, OLD)).to.equal(false);
+        });
+    });
+
+    describe("takeOverNote", () => {
+        it("names the owner taken over from and the key recorded, and says to check it and remove takeOver", () => {
+            expect(takeOverNote(THEM, OLD, OTHER)).to.equal(
+                `takes the database over from resource "metrics-key" of stack "dev" in project "metrics" (owner "${THEM}"), recording ${OLD} as the original key. ` +
+                    "Check previousKmsKeyArn, and remove takeOver once the takeover has succeeded",
+            );
+        });
+
+        it("names the key taken from the resource's own claim and the key the database is on", () => {
+            expect(takeOverNote(undefined, OLD, OTHER)).to.equal(
+                `with takeOver, records ${OLD} from this resource's own claim as the original key, although the database is on ${OTHER}. ` +
+                    "Check previousKmsKeyArn, and remove takeOver once the takeover has succeeded",
+            );
         });
     });
 

@@ -46,6 +46,7 @@ const ARN = databaseArn("metrics");
 const INPUTS: DatabaseKmsKeyInputs = { databaseName: "metrics", kmsKeyId: keyArn(KEY_A), region: REGION, owner: OWNER };
 const STATE = stateOf("metrics", keyArn(KEY_A));
 const OTHER_ACCOUNT = "222233334444";
+const TAKE_OVER_ADVICE = ". Check previousKmsKeyArn, and remove takeOver once the takeover has succeeded";
 const theirClaim = () => claimTags({ owner: OTHER_OWNER, originalKeyArn: keyArn(KEY_OLD) });
 
 describe("DatabaseKmsKeyProvider: the ownership claim", () => {
@@ -268,7 +269,7 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             expect(claimOn(tags)).to.deep.equal({ [OWNER_TAG]: OWNER, [ORIGINAL_KEY_TAG]: keyArn(KEY_OLD) });
             expect(warnings).to.deep.equal([
                 `warning: create of database "metrics" in us-east-1 with KMS key "${keyArn(KEY_A)}": takes the database over from resource "metrics-key" of stack "prod" ` +
-                    `in project "timestream-kms-test" (owner "${OTHER_OWNER}"), recording ${keyArn(KEY_OLD)} as the original key`,
+                    `in project "timestream-kms-test" (owner "${OTHER_OWNER}"), recording ${keyArn(KEY_OLD)} as the original key${TAKE_OVER_ADVICE}`,
             ]);
         });
 
@@ -282,7 +283,7 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             expect(warnings.map((w) => w.replace(/^.*?": /, ""))).to.deep.equal([
                 `the claim's ${ORIGINAL_KEY_TAG} tag names "${keyArn(KEY_OLD, "eu-west-1")}", but it is not a key of the database's account ${ACCOUNT} and region us-east-1: ` +
                     `${keyArn(KEY_B)} is recorded as the original key and the tag rewritten`,
-                `takes the database over from resource "metrics-key" of stack "prod" in project "timestream-kms-test" (owner "${OTHER_OWNER}"), recording ${keyArn(KEY_B)} as the original key`,
+                `takes the database over from resource "metrics-key" of stack "prod" in project "timestream-kms-test" (owner "${OTHER_OWNER}"), recording ${keyArn(KEY_B)} as the original key${TAKE_OVER_ADVICE}`,
             ]);
         });
 
@@ -294,6 +295,22 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             const { outs } = await (await configuredProvider()).create({ ...INPUTS, takeOver: true });
             expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_OLD), kmsKeyArn: keyArn(KEY_A) });
             expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "UpdateDatabase"]);
+            // Taken on takeOver's word (the claim may as well be forged): said, so the person sees what was accepted.
+            expect(warnings.map((w) => w.replace(/^.*?": /, ""))).to.deep.equal([
+                `with takeOver, records ${keyArn(KEY_OLD)} from this resource's own claim as the original key, although the database is on ${keyArn(KEY_B)}${TAKE_OVER_ADVICE}`,
+            ]);
+        });
+
+        it("records the key the database is on when its own claim's original key is an asymmetric key, which Timestream could not have used", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_A), keyArn(KEY_A));
+            knowKey(aws, keyMetadata(KEY_OLD, { KeySpec: "RSA_2048", KeyUsage: "SIGN_VERIFY" }), keyArn(KEY_OLD));
+            ownClaim(aws, "metrics", OWNER, keyArn(KEY_OLD));
+            const { outs } = await (await configuredProvider()).create(INPUTS);
+            expect(outs).to.include({ previousKmsKeyArn: keyArn(KEY_A) });
+            expect(described()).to.deep.equal([keyArn(KEY_A), keyArn(KEY_OLD)]);
+            expect(warnings).to.have.length(1);
+            expect(warnings[0]).to.include(`but it is a RSA_2048 key for SIGN_VERIFY, but Timestream needs a symmetric encryption key`);
         });
 
         it("lets one of two resources of one process adopt a database they create at once, and refuses the other", async () => {
@@ -514,6 +531,27 @@ describe("DatabaseKmsKeyProvider: the ownership claim", () => {
             ]);
             expect(tags.get(ARN)).to.deep.equal([]);
             expect(outs).to.not.have.property("owner");
+        });
+
+        it("refuses a key write over another owner's claim when recordOwnership turns false, with no UpdateDatabase", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_B), keyArn(KEY_B));
+            const tags = tagStore(aws, { [ARN]: theirClaim() });
+            const error = await rejectionOf(update({ ...INPUTS, kmsKeyId: keyArn(KEY_B), recordOwnership: false }));
+            expect(error).to.include({ code: "ClaimedElsewhere" });
+            expect(error.message).to.include(`the database is claimed by resource "metrics-key" of stack "prod"`);
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource"]);
+            expect(claimOn(tags)[OWNER_TAG]).to.equal(OTHER_OWNER);
+        });
+
+        it("writes the key over another owner's claim when recordOwnership turns false with takeOver, leaving that claim", async () => {
+            holdDatabase(aws, database("metrics", keyArn(KEY_A)));
+            knowKey(aws, keyMetadata(KEY_B), keyArn(KEY_B));
+            const tags = tagStore(aws, { [ARN]: theirClaim() });
+            const outs = await update({ ...INPUTS, kmsKeyId: keyArn(KEY_B), recordOwnership: false, takeOver: true });
+            expect(outs).to.include({ kmsKeyArn: keyArn(KEY_B), previousKmsKeyArn: keyArn(KEY_OLD) });
+            expect(names()).to.deep.equal(["DescribeDatabase", "ListTagsForResource", "UpdateDatabase"]);
+            expect(claimOn(tags)[OWNER_TAG]).to.equal(OTHER_OWNER);
         });
 
         it("leaves another owner's claim alone when recordOwnership turns false", async () => {
