@@ -140,6 +140,10 @@ describe("keys", () => {
                 expect(keyArnProblem(value, databaseArn("metrics"))).to.equal(`it is not a key of the database's account ${ACCOUNT} and region ${REGION}`);
             });
         }
+
+        it("refuses every key when the database's ARN is unknown (Timestream answered without one)", () => {
+            expect(keyArnProblem(keyArn(KEY_A), "")).to.match(/^it is not a key of the database's account/);
+        });
     });
 
     describe("regionProblem", () => {
