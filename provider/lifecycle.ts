@@ -362,7 +362,6 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         await this.putKey(target, context, database, live, (await this.usableKey(target, context, props.previousKmsKeyArn)).Arn);
     }
 
-
     /**
      * Brings the claim on the database in line with `inputs` before any key write, and returns the key to record as
      * `previousKmsKeyArn` (see {@link originalKey}: the state's, else the claim's original key once checked, else the
