@@ -15,7 +15,7 @@ const REPO = path.resolve(__dirname, "..");
 const PROJECT = "timestream-kms-test";
 const TYPE = "pulumi-nodejs:dynamic/timestream:DatabaseKmsKey";
 /** The organization the engine suites play (what the Pulumi CLI passes for a self-managed backend). */
-export const ORGANIZATION = "organization";
+const ORGANIZATION = "organization";
 
 // One copy of grpc-js and protobuf: the ones the host's generated stubs use.
 const pulumiDir = (from: string) => path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [from] }));
