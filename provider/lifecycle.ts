@@ -339,7 +339,7 @@ export class DatabaseKmsKeyProvider implements dynamic.ResourceProvider<Database
         const target = await this.targetOf(inputs, context);
         await this.guardAccount(target, context);
         const found = props.owner === undefined ? undefined : await this.claimFound(target, context, props.databaseArn);
-        const whose = found === "gone" ? "gone" : props.owner === undefined ? "unclaimed" : standing(found, [props.owner]);
+        const whose = found === "gone" ? "gone" : standing(found, [props.owner]);
         // Not the claim this resource recorded: so only of the recorded database, not of one other credentials reach.
         if (whose !== "ours" && props.owner !== undefined) {
             await this.refuseOtherAccount(target, context, props.databaseArn, whose === "gone" ? DATABASE_GONE : "the database does not hold this resource's claim");
